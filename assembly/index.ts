@@ -1,0 +1,14 @@
+// The kernel module: every exported function is a kernel with the contract written above it in
+// its file. One source, four builds (scripts/build-wasm.mjs); `ASC_FEATURE_RELAXED_SIMD` selects
+// the fused multiply-add paths at compile time.
+export * from './f32-gemm';
+export * from './f32-pack';
+export * from './f32-peak';
+export * from './f32-im2col';
+export * from './f32-dwconv';
+export * from './f32-pool';
+export * from './f32-batchnorm';
+export * from './f32-elementwise';
+export * from './f32-lrn';
+export * from './f32-softmax';
+export * from './f32-transpose';

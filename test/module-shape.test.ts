@@ -1,0 +1,73 @@
+/**
+ * Every worker instantiates the same kernel module over one shared memory, so the module must
+ * carry no state of its own: no data segment (re-copied into shared memory on each
+ * instantiation), no global (per-instance, invisible to the other threads), and no import other
+ * than the memory (`--runtime stub`, `--use abort=`).
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { features } from '../src/bindings/features.js';
+import { defaultKernelUrl, kernelFileName } from '../src/bindings/wasm-module.js';
+
+const SECTION = { import: 2, global: 6, data: 11, dataCount: 12 } as const;
+
+function readU32Leb(bytes: Uint8Array, at: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  let i = at;
+  for (;;) {
+    const b = bytes[i++];
+    result |= (b & 0x7f) << shift;
+    if ((b & 0x80) === 0) break;
+    shift += 7;
+  }
+  return [result >>> 0, i];
+}
+
+/** Section id → (count of entries, for sections that start with a count). */
+function sectionCounts(bytes: Uint8Array): Map<number, number> {
+  const counts = new Map<number, number>();
+  let i = 8;
+  while (i < bytes.length) {
+    const id = bytes[i++];
+    let size: number;
+    [size, i] = readU32Leb(bytes, i);
+    if (id !== 0) counts.set(id, readU32Leb(bytes, i)[0]);
+    i += size;
+  }
+  return counts;
+}
+
+const specs = [
+  { build: 'baseline', shared: true },
+  { build: 'baseline', shared: false },
+  { build: 'relaxed', shared: true },
+  { build: 'relaxed', shared: false },
+] as const;
+
+describe('kernel module carries no state', () => {
+  beforeAll(async () => {
+    expect((await features()).relaxedSimd, 'relaxed SIMD must be enabled to compile the relaxed builds').toBe(true);
+  });
+
+  for (const spec of specs) {
+    const name = kernelFileName(spec);
+    const bytes = new Uint8Array(readFileSync(defaultKernelUrl(spec)));
+
+    it(`${name}: no data segment, no global`, () => {
+      const counts = sectionCounts(bytes);
+      expect(counts.get(SECTION.data) ?? 0, 'data segments').toBe(0);
+      expect(counts.get(SECTION.dataCount) ?? 0, 'data count').toBe(0);
+      expect(counts.get(SECTION.global) ?? 0, 'globals').toBe(0);
+    });
+
+    it(`${name}: imports only env.memory (${spec.shared ? 'shared' : 'plain'})`, () => {
+      const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+      expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    });
+
+    it(`${name}: import section holds exactly one entry`, () => {
+      expect(sectionCounts(bytes).get(SECTION.import)).toBe(1);
+    });
+  }
+});
