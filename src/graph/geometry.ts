@@ -48,10 +48,12 @@ export function outputLength(
   input: number, kernel: number, stride: number, padBefore: number, padAfter: number, ceilMode = false,
 ): number {
   const span = input + padBefore + padAfter - kernel;
-  if (span < 0) return 0;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= input + padBefore) out -= 1;
-  return out;
+  if (!ceilMode) return span < 0 ? 0 : Math.floor(span / stride) + 1;
+  // Ceil mode lets the last window hang past the input, even a window longer than the input
+  // (PyTorch: 2 → 1 for a 3×3/2 pool, which torchvision GoogLeNet needs at its 15-pixel minimum).
+  let out = Math.ceil(span / stride) + 1;
+  if ((out - 1) * stride >= input + padBefore) out -= 1;
+  return Math.max(out, 0);
 }
 
 /** TF SAME pads for one axis: [before, after]; `lower` puts the odd pixel before (ONNX SAME_LOWER). */

@@ -18,7 +18,9 @@
  *   framework's module-registration order, so this is the torchvision/timm `state_dict` order.
  *   `g.weight(name)` looks one up.
  * - `g.inputs`, `g.outputs` (first = main output, `g.output`), `g.stages` (named values, in order).
+ * - Node names and weight names are unique within a graph (a duplicate throws).
  * - The graph is append-only; passes build a new graph or their own plan from `g.nodes`.
+ *   Params and MACs per node / stage / total: `graphCost(g)` in cost.ts.
  */
 
 import { resolveWindow, type Padding, type Pads } from './geometry.js';
@@ -304,7 +306,7 @@ export class Graph {
     const [, h, w] = this.featureMap(name, kind, x);
     const strideH = spec.strideH ?? 1;
     const strideW = spec.strideW ?? 1;
-    const padding = spec.padding ?? 'valid';
+    const padding = typeof spec.padding === 'object' ? { ...spec.padding } : spec.padding ?? 'valid';
     const r = resolveWindow(h, w, {
       kernelH: spec.kernelH, kernelW: spec.kernelW, strideH, strideW, padding, ceilMode: spec.ceilMode ?? false,
     });

@@ -135,8 +135,9 @@ export interface FcNode extends NodeCommon {
 }
 
 /**
- * `[N, H, W, C]` → `[N, H·W·C]` in NHWC order. Equals PyTorch's NCHW flatten only when H = W = 1,
- * which is the only way the builders use it (after a global pool).
+ * `[N, H, W, C]` → `[N, C·H·W]` with features in **(C, H, W) order**, as PyTorch/ONNX/Caffe flatten
+ * the NCHW tensor, so FC weights load unchanged. A pure reshape when H = W = 1 (every main head);
+ * a transpose otherwise (torchvision GoogLeNet aux heads flatten 4×4×128).
  */
 export interface FlattenNode extends NodeCommon {
   readonly kind: 'flatten';

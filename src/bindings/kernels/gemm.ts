@@ -1,0 +1,104 @@
+/**
+ * Typed access to the GEMM family: the packed-panel GEMM, weight packing (with BatchNorm fold)
+ * and the SIMD peak loop (contracts in assembly/f32-gemm.ts, f32-pack.ts, f32-peak.ts), plus the
+ * host-side arithmetic that goes with them: packed sizes, row blocks, FLOP counts.
+ */
+
+/** Columns per packed weight panel. */
+export const GEMM_NR = 8;
+
+/** Source layouts understood by f32_pack_gemm_weights. */
+export const WeightLayout = {
+  /** `[out][in][kh][kw]`: ONNX, PyTorch; an FC weight `[out][in]` with kh = kw = 1. */
+  OIHW: 0,
+  /** `[kh][kw][in][out]`: TensorFlow, Keras; a Keras Dense kernel `[in][out]` with kh = kw = 1. */
+  HWIO: 1,
+} as const;
+export type WeightLayout = (typeof WeightLayout)[keyof typeof WeightLayout];
+
+/** Clamp bounds of the GEMM epilogue for the activations the networks use. */
+export const GEMM_ACTIVATION = {
+  none: { lo: -Infinity, hi: Infinity },
+  relu: { lo: 0, hi: Infinity },
+  relu6: { lo: 0, hi: 6 },
+} as const;
+
+export interface GemmKernels {
+  /**
+   * C[i][j] = clamp((res[i][j] + resScale·)?(Σ_k A[i][k]·W[k][j] + bias[j]), lo, hi) for rows
+   * [0, m) and the columns of panels [panelStart, panelEnd) clipped to n; `resPtr` 0 = no
+   * residual (may equal `cPtr` with the same stride). Pointers are byte offsets, strides bytes.
+   */
+  f32_gemm(
+    aPtr: number, aRowStrideBytes: number,
+    wPackedPtr: number, k: number,
+    cPtr: number, cRowStrideBytes: number,
+    resPtr: number, resRowStrideBytes: number, resScale: number,
+    lo: number, hi: number,
+    m: number, panelStart: number, panelEnd: number, n: number,
+  ): void;
+  /** Rows per micro-kernel tile in this build; row blocks that are multiples of it keep tiles full. */
+  f32_gemm_mr(): number;
+  /**
+   * Packs conv/FC weights (`layout` 0 = OIHW, 1 = HWIO) into `packedGemmWeightsFloats(outChannels,
+   * kernelH·kernelW·inChannels)` floats at `dstPtr`, folding BatchNorm when `meanPtr` != 0:
+   * w' = w·γ/√(var+eps), b' = (b − mean)·γ/√(var+eps) + β (f64, rounded once). 0 = absent
+   * (bias 0, γ 1, β 0).
+   */
+  f32_pack_gemm_weights(
+    srcPtr: number, layout: WeightLayout,
+    outChannels: number, inChannels: number, kernelH: number, kernelW: number,
+    biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
+    dstPtr: number,
+  ): void;
+  /** `iterations` steps of f32_peak_chains() independent f32x4 multiply-add chains; returns a checksum. */
+  f32_peak_madd(iterations: number): number;
+  /** Number of chains in f32_peak_madd. */
+  f32_peak_chains(): number;
+}
+
+export function gemmKernels(exports: WebAssembly.Exports): GemmKernels {
+  return exports as unknown as GemmKernels;
+}
+
+/** Number of 8-column panels for n output columns. */
+export function gemmPanels(n: number): number {
+  return Math.ceil(n / GEMM_NR);
+}
+
+/** Floats of a packed weight block: ceil(n/8) panels of bias[8] + k·8 weights. */
+export function packedGemmWeightsFloats(n: number, k: number): number {
+  return gemmPanels(n) * (GEMM_NR + GEMM_NR * k);
+}
+
+/** Byte offset of panel `p` inside a packed block (add to the block's offset). */
+export function packedPanelOffsetBytes(p: number, k: number): number {
+  return p * (GEMM_NR + GEMM_NR * k) * 4;
+}
+
+/** Floating-point operations of one GEMM (a multiply-add counts 2). */
+export function gemmFlops(m: number, n: number, k: number): number {
+  return 2 * m * n * k;
+}
+
+/** Floating-point operations of one f32_peak_madd call (4 lanes, multiply + add). */
+export function peakMaddFlops(iterations: number, chains: number): number {
+  return iterations * chains * 4 * 2;
+}
+
+/**
+ * Splits rows [0, m) into at most `parts` blocks whose sizes are multiples of `mr` (except the
+ * last), for handing out as thread tasks; returns [start, end) pairs. Results do not depend on
+ * the split (each output is computed the same way), only speed does.
+ */
+export function gemmRowBlocks(m: number, mr: number, parts: number): Array<[number, number]> {
+  const tiles = Math.ceil(m / mr);
+  const count = Math.max(1, Math.min(parts, tiles));
+  const blocks: Array<[number, number]> = [];
+  for (let b = 0; b < count; b++) {
+    const start = Math.floor((b * tiles) / count) * mr;
+    const end = Math.min(m, Math.floor(((b + 1) * tiles) / count) * mr);
+    if (end > start) blocks.push([start, end]);
+  }
+  return blocks;
+}

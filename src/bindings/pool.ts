@@ -1,0 +1,595 @@
+/**
+ * The worker pool: runs a Program's steps on T threads over the one shared `WebAssembly.Memory`.
+ *
+ * Lifecycle: `create` → `load(program)` → `run()` … → `dispose()`.
+ *  - create: T workers start once; each receives, in one message, the compiled module (compiled
+ *    once by the caller, posted — never recompiled), the shared memory, its thread index and the
+ *    control block's offset, instantiates the kernels and answers `ready`.
+ *  - load: the program (plain data) is posted once to every worker, which answers `loaded`.
+ *  - run: no message at all. Workers idle in `Atomics.wait` on the control block's generation
+ *    word; the coordinator resets the per-run words, bumps the generation and notifies. Workers
+ *    take tasks from a per-step atomic counter and meet at a barrier between steps; the last one
+ *    to finish the last step signals completion (a `done` message, or the `done` word for
+ *    `Atomics.waitAsync`: see `completion` below).
+ *  - dispose: terminates the workers.
+ *
+ * Why all compute threads are workers (T workers, the calling thread only coordinates): a thread
+ * blocked in `Atomics.wait` cannot see a sibling worker's `exit`/`error` event, so only a thread
+ * that never blocks can turn a dead worker into a rejected `run()` instead of a hang. Browsers
+ * need the coordinator off the page's main thread anyway (it may not block). The cost is one
+ * completion message per run (DESIGN.md §9: postMessage ~23 µs), paid once per run, not per step.
+ * With `threads === 1` there is no worker at all: `run()` computes inline on the calling thread
+ * (serverless runtimes, pages without SharedArrayBuffer).
+ *
+ * Faults never hang a run:
+ *  - a worker that throws (a kernel trap) claims the `failed` word, writes the cause into the
+ *    message slot, wakes the barrier; the others stop taking tasks, and the run rejects with
+ *    "worker N failed in step …: cause" once all workers are back to idle — the pool stays usable;
+ *  - a worker that dies (crash, `terminate()`) is seen by the coordinator's `exit`/`error` event:
+ *    it sets `failed`, wakes every word a worker may wait on, and rejects the run with
+ *    "worker N exited (code …)"; the next `run()`/`load()` rebuilds the pool (terminate all,
+ *    start anew, reload the program), or rejects for good with a clear error if that fails.
+ *
+ * Node: `worker_threads`, workers unref'd while idle so a process that forgets `dispose()` still
+ * exits. Browsers: module workers, same file behind a runtime check (not exercised by our tests).
+ */
+
+import { features } from './features.js';
+import { asKernels, runTask, type Kernels, type Program } from './program.js';
+import { instantiateKernels } from './wasm-module.js';
+
+/* ------------------------------------------------------------------------------------------ *
+ * Control block: the one place that defines its layout (worker.ts reads it from here).        *
+ * ------------------------------------------------------------------------------------------ */
+
+/**
+ * Byte offsets inside the control block, from its base (the caller's offset rounded up to 64).
+ * Words written during a run by different threads sit on separate 64-byte cache lines.
+ *
+ * | bytes      | word                | written by                   | meaning                                    |
+ * |------------|---------------------|------------------------------|--------------------------------------------|
+ * | 0          | generation          | coordinator                  | bumped to start a run or a load; idle workers `Atomics.wait` on it |
+ * | 4          | command             | coordinator                  | what the new generation asks: COMMAND_RUN / COMMAND_LOAD |
+ * | 64         | barrierArrived      | workers                      | threads arrived at the current barrier     |
+ * | 128        | barrierGeneration   | last arriver (+ on failure)  | barrier waiters `Atomics.wait` on it       |
+ * | 192        | remaining           | workers                      | workers still in the run (reset to T)      |
+ * | 196        | done                | last worker to leave         | 1 when the run is over (`waitAsync` completion) |
+ * | 256        | failed              | failing worker / coordinator | 0 ok; t + 1: worker t threw; −1: a worker died |
+ * | 260        | messageLength       | failing worker               | UTF-8 bytes in the message slot            |
+ * | 264..1023  | message             | failing worker               | the cause, UTF-8, truncated to fit         |
+ * | 1024 + 4s  | taskCounter[s]      | workers (`Atomics.add`)      | next task of step s (reset to 0 per run)   |
+ *
+ * Why a message slot in shared memory rather than an error message: messages from different
+ * workers are not ordered, so the `done` of the last worker could overtake the failing worker's
+ * error message. The slot is written before the failing worker leaves the run, so it is visible
+ * when `done` arrives.
+ */
+export const CONTROL_BYTES = {
+  generation: 0,
+  command: 4,
+  barrierArrived: 64,
+  barrierGeneration: 128,
+  remaining: 192,
+  done: 196,
+  failed: 256,
+  messageLength: 260,
+  message: 264,
+  taskCounters: 1024,
+} as const;
+
+export const MESSAGE_MAX_BYTES = CONTROL_BYTES.taskCounters - CONTROL_BYTES.message;
+export const COMMAND_RUN = 1;
+/** Return to the event loop to receive the `load` message posted just before. */
+export const COMMAND_LOAD = 2;
+/** `failed` value when the coordinator saw a worker die. */
+export const FAILED_BY_COORDINATOR = -1;
+const CACHE_LINE_BYTES = 64;
+
+/** Bytes the caller allocates (4-byte aligned, e.g. from the arena) for programs of up to `maxSteps` steps. */
+export function poolControlBytes(maxSteps: number): number {
+  return CACHE_LINE_BYTES - 4 + CONTROL_BYTES.taskCounters + 4 * Math.max(0, maxSteps);
+}
+
+/** The block's base byte offset: the caller's offset rounded up to a cache line. */
+function controlBase(controlOffset: number): number {
+  return Math.ceil(controlOffset / CACHE_LINE_BYTES) * CACHE_LINE_BYTES;
+}
+
+/* ------------------------------------------------------------------------------------------ *
+ * Worker protocol (structured-clone messages).                                               *
+ * ------------------------------------------------------------------------------------------ */
+
+/** How the last worker to finish tells the coordinator (measured in bench/pool.ts). */
+export type Completion = 'message' | 'waitAsync';
+
+export interface InitMessage {
+  type: 'init';
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  thread: number;
+  threads: number;
+  /** Byte offset of the control block's base (64-aligned). */
+  controlBase: number;
+  /** Spin budget before `Atomics.wait`, µs (0 = wait at once). */
+  spinMicros: number;
+  completion: Completion;
+}
+
+export type ToWorker = InitMessage | { type: 'load'; program: Program; generation: number };
+
+export type FromWorker = { type: 'ready' } | { type: 'loaded' } | { type: 'done'; generation: number };
+
+/* ------------------------------------------------------------------------------------------ *
+ * The pool.                                                                                  *
+ * ------------------------------------------------------------------------------------------ */
+
+export interface WorkerPoolOptions {
+  /** The kernel module, compiled once: the shared-memory build when threads > 1. */
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** Compute threads; 0 = one per available core. 1 = no worker, `run()` computes inline. */
+  threads: number;
+  /** Byte offset (4-aligned) of `poolControlBytes(maxSteps)` bytes in `memory` owned by this pool. */
+  controlOffset: number;
+  /** The most steps a loaded program may have (sizes the control block). */
+  maxSteps: number;
+  /** Receives the one warning when threads were asked for but cannot be had (default console.warn). */
+  warn?: (message: string) => void;
+  /**
+   * Spin budget at a barrier before `Atomics.wait`, in µs (default 5). Forced to 0 when there are
+   * more threads than cores: a spinning thread would steal the core of the one it waits for.
+   */
+  spinMicros?: number;
+  /** Run completion signal (default 'message'; see bench/pool.ts for the measurement). */
+  completion?: Completion;
+}
+
+const DEFAULT_SPIN_MICROS = 5;
+const DEFAULT_COMPLETION: Completion = 'message';
+
+interface Runner {
+  load(program: Program): Promise<void>;
+  run(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export class WorkerPool {
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  private constructor(
+    /** Compute threads actually used (after `0 = auto` and the no-SharedArrayBuffer fallback). */
+    readonly threads: number,
+    private readonly maxSteps: number,
+    private readonly runner: Runner,
+  ) {}
+
+  /**
+   * Starts the pool: resolves `threads` (0 = cores), falls back to 1 thread with one warning when
+   * threads are unavailable, and (threads > 1) starts the workers and waits until all are ready.
+   */
+  static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    const { module, memory, maxSteps } = options;
+    if (!Number.isInteger(options.threads) || options.threads < 0) {
+      throw new RangeError(`inception-wasm: threads must be an integer ≥ 0 (0 = auto), got ${options.threads}`);
+    }
+    if (!Number.isInteger(maxSteps) || maxSteps < 0) {
+      throw new RangeError(`inception-wasm: maxSteps must be an integer ≥ 0, got ${maxSteps}`);
+    }
+    const f = await features({ relaxedSimd: false });
+    let threads = options.threads === 0 ? f.cores : options.threads;
+    if (threads > 1) {
+      const reason = !f.threads
+        ? f.threadsUnavailableReason
+        : !isSharedMemory(memory)
+          ? 'the WebAssembly.Memory given to the pool is not shared (create the arena with shared: true)'
+          : undefined;
+      if (reason) {
+        (options.warn ?? console.warn)(`inception-wasm: running on 1 thread instead of ${threads}: ${reason}`);
+        threads = 1;
+      }
+    }
+    if (threads === 1) return new WorkerPool(1, maxSteps, new InlineRunner(module, memory));
+
+    const { controlOffset } = options;
+    const end = controlOffset + poolControlBytes(maxSteps);
+    if (!Number.isInteger(controlOffset) || controlOffset % 4 !== 0 || controlOffset <= 0 || end > memory.buffer.byteLength) {
+      throw new RangeError(
+        `inception-wasm: the pool's control block [${controlOffset}, ${end}) must be 4-byte aligned and inside the ` +
+          `memory (${memory.buffer.byteLength} bytes): allocate poolControlBytes(maxSteps) bytes for it`,
+      );
+    }
+    const spin = threads <= f.cores ? (options.spinMicros ?? DEFAULT_SPIN_MICROS) : 0;
+    const crew = new WorkerCrew({
+      module,
+      memory,
+      threads,
+      controlBase: controlBase(controlOffset),
+      maxSteps,
+      spinMicros: spin,
+      completion: options.completion ?? DEFAULT_COMPLETION,
+    });
+    await crew.start();
+    return new WorkerPool(threads, maxSteps, crew);
+  }
+
+  /** Sends `program` to every thread (once); later `run()`s execute it. Queued behind earlier calls. */
+  load(program: Program): Promise<void> {
+    if (program.steps.length > this.maxSteps) {
+      return Promise.reject(
+        new RangeError(
+          `inception-wasm: the program has ${program.steps.length} steps but the pool was created for at most ` +
+            `${this.maxSteps} (maxSteps; poolControlBytes(steps) sizes its control block)`,
+        ),
+      );
+    }
+    return this.enqueue(() => this.runner.load(program));
+  }
+
+  /** Runs the loaded program once. Concurrent calls queue and resolve in order. */
+  run(): Promise<void> {
+    return this.enqueue(() => this.runner.run());
+  }
+
+  /** Terminates the workers; a run in flight rejects, later calls reject. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.runner.dispose();
+  }
+
+  /**
+   * Testing hook: terminates worker `index` as a crash would; the pool learns of it only through
+   * the worker's `exit` event, like a real crash. No-op on a 1-thread pool.
+   */
+  simulateWorkerCrash(index: number): Promise<void> {
+    return this.runner instanceof WorkerCrew ? this.runner.killWorker(index) : Promise.resolve();
+  }
+
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const result = this.queue.then(() => {
+      if (this.disposed) throw new Error('inception-wasm: the WorkerPool has been disposed');
+      return op();
+    });
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function isSharedMemory(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+function describeError(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+/** threads = 1: the calling thread runs every task, in order. */
+class InlineRunner implements Runner {
+  private readonly kernels: Kernels;
+  private program?: Program;
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+    this.kernels = asKernels(instantiateKernels(module, memory));
+  }
+
+  async load(program: Program): Promise<void> {
+    this.program = program;
+  }
+
+  async run(): Promise<void> {
+    const program = this.program;
+    if (!program) throw new Error('inception-wasm: run() before load(program)');
+    program.steps.forEach((step, s) => {
+      for (let task = 0; task < step.tasks; task++) {
+        try {
+          runTask(this.kernels, program, step, task, 0);
+        } catch (e) {
+          throw new Error(`inception-wasm: step ${s} '${step.name}' task ${task} failed: ${describeError(e)}`, { cause: e });
+        }
+      }
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.program = undefined;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ *
+ * threads > 1: the coordinator side.                                                         *
+ * ------------------------------------------------------------------------------------------ */
+
+interface CrewConfig {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  threads: number;
+  controlBase: number;
+  maxSteps: number;
+  spinMicros: number;
+  completion: Completion;
+}
+
+interface WorkerHandle {
+  post(message: ToWorker): void;
+  terminate(): Promise<void>;
+  /** Node: keep the process alive while an operation waits on this worker. */
+  setRef(ref: boolean): void;
+}
+
+interface WorkerEvents {
+  message(message: FromWorker): void;
+  /** The worker is gone; `reason` completes "worker N …". */
+  lost(reason: string): void;
+}
+
+type SpawnWorker = (index: number, events: WorkerEvents) => WorkerHandle;
+
+/** One outstanding operation: `count` more `kind` messages expected. */
+interface PendingOp {
+  kind: FromWorker['type'];
+  count: number;
+  generation: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+class WorkerCrew implements Runner {
+  private workers: WorkerHandle[] = [];
+  private generation = 0;
+  private pending?: PendingOp;
+  private program?: Program;
+  /** A worker died: rebuild before the next operation. */
+  private broken = false;
+  /** Rebuilding failed: every later operation rejects with this. */
+  private unusable?: Error;
+  private disposed = false;
+  private readonly i32: Int32Array;
+  private readonly word: (byteOffset: number) => number;
+
+  constructor(private readonly config: CrewConfig) {
+    this.i32 = new Int32Array(config.memory.buffer);
+    this.word = (byteOffset) => (config.controlBase + byteOffset) >> 2;
+  }
+
+  /** Starts the workers and waits until every one has instantiated the kernels. */
+  async start(): Promise<void> {
+    this.i32.fill(0, this.word(0), this.word(CONTROL_BYTES.taskCounters) + this.config.maxSteps);
+    this.generation = 0;
+    const spawn = await workerSpawner();
+    if (this.disposed) throw disposedError();
+    const { module, memory, threads, controlBase, spinMicros, completion } = this.config;
+    for (let thread = 0; thread < threads; thread++) {
+      const handle: WorkerHandle = spawn(thread, {
+        message: (m) => this.onMessage(m),
+        lost: (reason) => {
+          if (this.workers[thread] === handle) this.onWorkerLost(thread, reason);
+        },
+      });
+      this.workers.push(handle);
+    }
+    try {
+      await this.expect('ready', threads, () => {
+        this.workers.forEach((w, thread) =>
+          w.post({ type: 'init', module, memory, thread, threads, controlBase, spinMicros, completion }),
+        );
+      });
+    } catch (e) {
+      await this.terminateAll();
+      throw new Error(`inception-wasm: the worker pool could not start: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async load(program: Program): Promise<void> {
+    this.program = program;
+    if (await this.ensureHealthy()) return; // the rebuild has just sent it
+    await this.sendProgram(program);
+  }
+
+  async run(): Promise<void> {
+    await this.ensureHealthy();
+    if (!this.program) throw new Error('inception-wasm: run() before load(program)');
+    const { i32, word } = this;
+    // Every worker is idle (the previous operation completed): the per-run words are ours to reset.
+    i32.fill(0, word(CONTROL_BYTES.taskCounters), word(CONTROL_BYTES.taskCounters) + this.program.steps.length);
+    Atomics.store(i32, word(CONTROL_BYTES.failed), 0);
+    Atomics.store(i32, word(CONTROL_BYTES.messageLength), 0);
+    Atomics.store(i32, word(CONTROL_BYTES.barrierArrived), 0);
+    Atomics.store(i32, word(CONTROL_BYTES.remaining), this.config.threads);
+    Atomics.store(i32, word(CONTROL_BYTES.done), 0);
+    const generation = ++this.generation;
+    await this.expect('done', 1, () => {
+      if (this.config.completion === 'waitAsync') {
+        const wait = waitAsync(i32, word(CONTROL_BYTES.done), 0);
+        void wait.then(() => this.onMessage({ type: 'done', generation }));
+      }
+      Atomics.store(i32, word(CONTROL_BYTES.command), COMMAND_RUN);
+      Atomics.store(i32, word(CONTROL_BYTES.generation), generation);
+      Atomics.notify(i32, word(CONTROL_BYTES.generation));
+    });
+    const failed = Atomics.load(i32, word(CONTROL_BYTES.failed));
+    if (failed > 0) throw new Error(`inception-wasm: worker ${failed - 1} failed in ${this.readMessage()}`);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.settle(disposedError());
+    await this.terminateAll();
+  }
+
+  async killWorker(index: number): Promise<void> {
+    const w = this.workers[index];
+    if (!w) throw new RangeError(`inception-wasm: no worker ${index} (threads ${this.config.threads})`);
+    await w.terminate();
+  }
+
+  /** Rebuilds after a worker died; true when it did (and reloaded the program). */
+  private async ensureHealthy(): Promise<boolean> {
+    if (this.unusable) throw this.unusable;
+    if (!this.broken) return false;
+    try {
+      await this.terminateAll();
+      await this.start();
+      if (this.program) await this.sendProgram(this.program);
+      this.broken = false;
+      return true;
+    } catch (e) {
+      if (this.disposed) throw e;
+      this.unusable = new Error(
+        `inception-wasm: the worker pool is unusable: a worker died and rebuilding the pool failed (${(e as Error).message})`,
+        { cause: e },
+      );
+      await this.terminateAll();
+      throw this.unusable;
+    }
+  }
+
+  private async sendProgram(program: Program): Promise<void> {
+    const generation = ++this.generation;
+    await this.expect('loaded', this.config.threads, () => {
+      for (const w of this.workers) w.post({ type: 'load', program, generation });
+      // Workers idling in Atomics.wait return to their event loop to receive the message.
+      Atomics.store(this.i32, this.word(CONTROL_BYTES.command), COMMAND_LOAD);
+      Atomics.store(this.i32, this.word(CONTROL_BYTES.generation), generation);
+      Atomics.notify(this.i32, this.word(CONTROL_BYTES.generation));
+    });
+  }
+
+  /** Runs `start` (which posts or notifies) and resolves when `count` `kind` messages arrived. */
+  private expect(kind: FromWorker['type'], count: number, start: () => void): Promise<void> {
+    for (const w of this.workers) w.setRef(true);
+    const settled = new Promise<void>((resolve, reject) => {
+      this.pending = { kind, count, generation: this.generation, resolve, reject };
+    });
+    start();
+    return settled.finally(() => {
+      for (const w of this.workers) w.setRef(false);
+    });
+  }
+
+  private onMessage(m: FromWorker): void {
+    const p = this.pending;
+    if (!p || p.kind !== m.type || (m.type === 'done' && m.generation !== p.generation)) return;
+    if (--p.count === 0) {
+      this.pending = undefined;
+      p.resolve();
+    }
+  }
+
+  private onWorkerLost(thread: number, reason: string): void {
+    if (this.disposed) return;
+    this.broken = true;
+    if (!this.pending) return;
+    // Wake every word a worker may wait on in a run; they see `failed` and go back to idle.
+    const { i32, word } = this;
+    Atomics.compareExchange(i32, word(CONTROL_BYTES.failed), 0, FAILED_BY_COORDINATOR);
+    Atomics.add(i32, word(CONTROL_BYTES.barrierGeneration), 1);
+    Atomics.notify(i32, word(CONTROL_BYTES.barrierGeneration));
+    Atomics.store(i32, word(CONTROL_BYTES.done), 1);
+    Atomics.notify(i32, word(CONTROL_BYTES.done));
+    this.settle(new Error(`inception-wasm: worker ${thread} ${reason}; the pool will be rebuilt on the next run()`));
+  }
+
+  private settle(error: Error): void {
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(error);
+  }
+
+  private readMessage(): string {
+    const length = Math.min(Atomics.load(this.i32, this.word(CONTROL_BYTES.messageLength)), MESSAGE_MAX_BYTES);
+    const start = this.config.controlBase + CONTROL_BYTES.message;
+    // TextDecoder refuses views of a SharedArrayBuffer in browsers: copy out first.
+    const bytes = new Uint8Array(this.config.memory.buffer, start, length).slice();
+    return new TextDecoder().decode(bytes);
+  }
+
+  private async terminateAll(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function disposedError(): Error {
+  return new Error('inception-wasm: the WorkerPool was disposed');
+}
+
+type WaitAsync = (i32: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+
+/** `Atomics.waitAsync` (ES2024; in Node ≥ 16 and Chromium, not yet in every browser's typings). */
+function waitAsync(i32: Int32Array, index: number, value: number): Promise<string> {
+  const fn = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
+  if (!fn) throw new Error("inception-wasm: Atomics.waitAsync is unavailable here: use completion 'message'");
+  const r = fn(i32, index, value);
+  return r.async ? (r.value as Promise<string>) : Promise.resolve(r.value as string);
+}
+
+/* ------------------------------------------------------------------------------------------ *
+ * Starting workers: Node (worker_threads) or browsers (module workers).                      *
+ * ------------------------------------------------------------------------------------------ */
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+async function workerSpawner(): Promise<SpawnWorker> {
+  return isNode ? nodeSpawner() : browserSpawner();
+}
+
+async function nodeSpawner(): Promise<SpawnWorker> {
+  const { Worker } = await import('node:worker_threads');
+  const entry = nodeWorkerEntry();
+  return (index, events) => {
+    const options = { name: `inception-wasm pool worker ${index}` };
+    const w = 'url' in entry ? new Worker(entry.url, options) : new Worker(entry.code, { ...options, eval: true });
+    w.on('message', events.message);
+    w.on('error', (e: Error) => events.lost(`crashed: ${describeError(e)}`));
+    w.on('messageerror', (e: Error) => events.lost(`could not read a message: ${describeError(e)}`));
+    w.on('exit', (code: number) => events.lost(`exited (code ${code})`));
+    w.unref();
+    return {
+      post: (m) => w.postMessage(m),
+      terminate: async () => {
+        await w.terminate();
+      },
+      setRef: (ref) => (ref ? w.ref() : w.unref()),
+    };
+  };
+}
+
+/**
+ * The worker entry in Node. Compiled (dist/bindings/pool.js): `./worker.js` beside this file.
+ * From TypeScript sources (vitest, tsx: this file's URL ends in `.ts`) Node cannot load `.ts` in a
+ * worker, and `execArgv: ['--import', 'tsx']` is not honoured for workers (Node 20.20: "Unknown
+ * file extension .ts"), so the worker starts from a two-line eval'd bootstrap that registers
+ * tsx's ESM loader, then imports worker.ts. tsx adds ~0.2 s per worker start; dist/ does not.
+ */
+function nodeWorkerEntry(): { url: URL } | { code: string } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { url: new URL('./worker.js', here) };
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const workerTs = new URL('./worker.ts', here).href;
+  return {
+    code: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerTs)}); });`,
+  };
+}
+
+/** Browsers: a module worker; there is no `exit` event, a crash shows as `error`. Untested here. */
+async function browserSpawner(): Promise<SpawnWorker> {
+  return (index, events) => {
+    const w = new globalThis.Worker(new URL('./worker.js', import.meta.url), {
+      type: 'module',
+      name: `inception-wasm pool worker ${index}`,
+    });
+    w.onmessage = (e: MessageEvent<FromWorker>) => events.message(e.data);
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      events.lost(`crashed: ${e.message}`);
+    };
+    w.onmessageerror = () => events.lost('could not read a message');
+    return {
+      post: (m) => w.postMessage(m),
+      terminate: async () => w.terminate(),
+      setRef: () => undefined,
+    };
+  };
+}

@@ -1,0 +1,416 @@
+/**
+ * A program: the flat list of kernel steps a session runs, with every byte offset resolved.
+ * The graph layer compiles a graph into a program once; `run()` only walks it.
+ *
+ * Every step is split into `tasks` independent pieces over its *outputs* (row blocks, panel
+ * groups, channel ranges) — never over a reduction — and the split depends only on the shapes, not
+ * on the thread count, so each output element is computed by the same instruction sequence
+ * whatever thread runs it: results are bit-identical at any thread count.
+ *
+ * Programs are plain data (structured-cloneable) so that workers receive them once, at load.
+ */
+
+import type { ConvKernels } from './kernels/conv.js';
+import type { ElementwiseKernels } from './kernels/elementwise.js';
+import type { GemmKernels } from './kernels/gemm.js';
+import type { LayoutKernels } from './kernels/layout.js';
+import type { NormalizeKernels } from './kernels/normalize.js';
+import type { PoolKernels } from './kernels/pool.js';
+
+/**
+ * An NHWC tensor in memory: `batch` images of `height × width` pixels, pixel `(n, y, x)` at
+ * `offset + n·imageStrideBytes + (y·width + x)·pixelStrideBytes`, `channels` floats per pixel.
+ */
+export interface View {
+  offset: number;
+  batch: number;
+  height: number;
+  width: number;
+  channels: number;
+  pixelStrideBytes: number;
+  imageStrideBytes: number;
+}
+
+/** Clamp bounds of a fused activation: ReLU = [0, +∞), none = (−∞, +∞). */
+export interface Clamp {
+  lo: number;
+  hi: number;
+}
+
+/** One GEMM destination of a (possibly merged) convolution: panels [panelStart, panelEnd) → `out`. */
+export interface ConvOutput {
+  /** `out.channels` = the columns this segment writes. */
+  out: View;
+  panelStart: number;
+  panelEnd: number;
+  clamp: Clamp;
+  /** Inception-ResNet residual: out = clamp(res + resScale·(acc + bias)). */
+  residual?: { view: View; scale: number };
+}
+
+/**
+ * Convolution as GEMM. `direct`: a 1×1 stride-1 unpadded conv (or an FC layer) whose input view
+ * *is* the A matrix (M = batch·H·W rows, row stride = pixel stride). Otherwise im2col copies a
+ * block of `rowsPerTask` output rows of one image into the thread's scratch, then the GEMM runs.
+ * Several outputs = sibling convs merged into one weight block (same input, same window).
+ */
+export interface ConvStep {
+  kind: 'conv';
+  name: string;
+  input: View;
+  outputs: ConvOutput[];
+  weightsOffset: number;
+  /** GEMM depth K = kernelH·kernelW·inChannels. */
+  depth: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+  direct: boolean;
+  /** direct: A rows per task (multiple of MR); im2col: output rows (of one image) per task. */
+  rowsPerTask: number;
+  /** Panels per task within each output segment. */
+  panelsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+export interface DwConvStep {
+  kind: 'dwconv';
+  name: string;
+  input: View;
+  out: View;
+  multiplier: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  weightsOffset: number;
+  /** 0 = none. */
+  biasOffset: number;
+  clamp: Clamp;
+  rowsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+export interface PoolStep {
+  kind: 'maxPool' | 'avgPool';
+  name: string;
+  input: View;
+  out: View;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  countIncludePad: boolean;
+  rowsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+export interface GlobalAvgPoolStep {
+  kind: 'globalAvgPool';
+  name: string;
+  input: View;
+  out: View;
+  channelsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+/** Per-pixel ops over `batch·H·W` pixels split into pixel ranges. */
+export interface BatchNormStep {
+  kind: 'batchNorm';
+  name: string;
+  input: View;
+  out: View;
+  scaleOffset: number;
+  shiftOffset: number;
+  clamp: Clamp;
+  pixelsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+export interface AddStep {
+  kind: 'add';
+  name: string;
+  a: View;
+  b: View;
+  out: View;
+  scale: number;
+  clamp: Clamp;
+  pixelsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+export interface LrnStep {
+  kind: 'lrn';
+  name: string;
+  input: View;
+  out: View;
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+  pixelsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+/** Softmax over the channels of each pixel (rows = batch·H·W). */
+export interface SoftmaxStep {
+  kind: 'softmax';
+  name: string;
+  input: View;
+  out: View;
+  rowsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
+/** NCHW dense input (`offset`) → NHWC view; tasks = images. */
+export interface NchwToNhwcStep {
+  kind: 'nchwToNhwc';
+  name: string;
+  inputOffset: number;
+  out: View;
+  tasks: number;
+  macs: number;
+}
+
+/** NHWC view → NCHW dense output; tasks = images. */
+export interface NhwcToNchwStep {
+  kind: 'nhwcToNchw';
+  name: string;
+  input: View;
+  outputOffset: number;
+  tasks: number;
+  macs: number;
+}
+
+export type Step =
+  | ConvStep
+  | DwConvStep
+  | PoolStep
+  | GlobalAvgPoolStep
+  | BatchNormStep
+  | AddStep
+  | LrnStep
+  | SoftmaxStep
+  | NchwToNhwcStep
+  | NhwcToNchwStep;
+
+export interface Program {
+  steps: Step[];
+  /** Per-thread scratch: thread t owns [scratchOffset + t·scratchBytesPerThread, +scratchBytesPerThread). */
+  scratchOffset: number;
+  scratchBytesPerThread: number;
+  /** MR of the GEMM build the program was planned for (direct conv row blocks are multiples of it). */
+  gemmMr: number;
+}
+
+export type Kernels = GemmKernels & ConvKernels & PoolKernels & ElementwiseKernels & NormalizeKernels & LayoutKernels;
+
+export function asKernels(exports: WebAssembly.Exports): Kernels {
+  return exports as unknown as Kernels;
+}
+
+export const PANEL_WIDTH = 8;
+
+/** Runs task `task` of `step` on the calling thread (`thread` selects its scratch). */
+export function runTask(k: Kernels, program: Program, step: Step, task: number, thread: number): void {
+  switch (step.kind) {
+    case 'conv':
+      return runConvTask(k, program, step, task, thread);
+    case 'dwconv': {
+      const { input: x, out } = step;
+      const rowBlocks = Math.ceil(out.height / step.rowsPerTask);
+      const n = Math.floor(task / rowBlocks);
+      const oyStart = (task % rowBlocks) * step.rowsPerTask;
+      const oyEnd = Math.min(oyStart + step.rowsPerTask, out.height);
+      k.f32_dwconv_nhwc(
+        x.offset + n * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.multiplier,
+        step.kernelH, step.kernelW, step.strideH, step.strideW, step.padTop, step.padLeft, out.width, oyStart, oyEnd,
+        step.weightsOffset, step.biasOffset, out.offset + n * out.imageStrideBytes, out.pixelStrideBytes,
+        step.clamp.lo, step.clamp.hi,
+      );
+      return;
+    }
+    case 'maxPool':
+    case 'avgPool': {
+      const { input: x, out } = step;
+      const rowBlocks = Math.ceil(out.height / step.rowsPerTask);
+      const n = Math.floor(task / rowBlocks);
+      const oyStart = (task % rowBlocks) * step.rowsPerTask;
+      const oyEnd = Math.min(oyStart + step.rowsPerTask, out.height);
+      const inPtr = x.offset + n * x.imageStrideBytes;
+      const outPtr = out.offset + n * out.imageStrideBytes;
+      if (step.kind === 'maxPool') {
+        k.f32_maxpool_nhwc(
+          inPtr, x.pixelStrideBytes, x.height, x.width, x.channels, step.kernelH, step.kernelW, step.strideH,
+          step.strideW, step.padTop, step.padLeft, out.width, oyStart, oyEnd, outPtr, out.pixelStrideBytes,
+        );
+      } else {
+        k.f32_avgpool_nhwc(
+          inPtr, x.pixelStrideBytes, x.height, x.width, x.channels, step.kernelH, step.kernelW, step.strideH,
+          step.strideW, step.padTop, step.padLeft, step.padBottom, step.padRight, step.countIncludePad ? 1 : 0,
+          out.width, oyStart, oyEnd, outPtr, out.pixelStrideBytes,
+        );
+      }
+      return;
+    }
+    case 'globalAvgPool': {
+      const { input: x, out } = step;
+      const groups = Math.ceil(x.channels / step.channelsPerTask);
+      const n = Math.floor(task / groups);
+      const c0 = (task % groups) * step.channelsPerTask;
+      const c1 = Math.min(c0 + step.channelsPerTask, x.channels);
+      k.f32_global_avgpool_nhwc(
+        x.offset + n * x.imageStrideBytes + c0 * 4, x.pixelStrideBytes, x.height * x.width, c1 - c0,
+        out.offset + n * out.imageStrideBytes + c0 * 4,
+      );
+      return;
+    }
+    case 'batchNorm': {
+      const [p0, count] = pixelRange(step.input, step.pixelsPerTask, task);
+      k.f32_batchnorm_nhwc(
+        pixelPtr(step.input, p0), step.input.pixelStrideBytes, count, step.input.channels, step.scaleOffset,
+        step.shiftOffset, pixelPtr(step.out, p0), step.out.pixelStrideBytes, step.clamp.lo, step.clamp.hi,
+      );
+      return;
+    }
+    case 'add': {
+      const [p0, count] = pixelRange(step.out, step.pixelsPerTask, task);
+      k.f32_add_nhwc(
+        pixelPtr(step.a, p0), pixelPtr(step.b, p0), pixelPtr(step.out, p0), count, step.out.channels,
+        step.a.pixelStrideBytes, step.b.pixelStrideBytes, step.out.pixelStrideBytes, step.scale, step.clamp.lo,
+        step.clamp.hi,
+      );
+      return;
+    }
+    case 'lrn': {
+      const [p0, count] = pixelRange(step.input, step.pixelsPerTask, task);
+      k.f32_lrn_nhwc(
+        pixelPtr(step.input, p0), step.input.pixelStrideBytes, count, step.input.channels, step.size, step.alpha,
+        step.beta, step.k, pixelPtr(step.out, p0), step.out.pixelStrideBytes,
+      );
+      return;
+    }
+    case 'softmax': {
+      const [p0, count] = pixelRange(step.input, step.rowsPerTask, task);
+      k.f32_softmax(
+        pixelPtr(step.input, p0), step.input.pixelStrideBytes, count, step.input.channels, pixelPtr(step.out, p0),
+        step.out.pixelStrideBytes,
+      );
+      return;
+    }
+    case 'nchwToNhwc': {
+      const o = step.out;
+      const imageBytes = o.channels * o.height * o.width * 4;
+      k.f32_nchw_to_nhwc(
+        step.inputOffset + task * imageBytes, o.channels, o.height, o.width, o.offset + task * o.imageStrideBytes,
+        o.pixelStrideBytes,
+      );
+      return;
+    }
+    case 'nhwcToNchw': {
+      const x = step.input;
+      const imageBytes = x.channels * x.height * x.width * 4;
+      k.f32_nhwc_to_nchw(
+        x.offset + task * x.imageStrideBytes, x.pixelStrideBytes, x.channels, x.height, x.width,
+        step.outputOffset + task * imageBytes,
+      );
+      return;
+    }
+  }
+}
+
+/** Pixel `p` of a view, counting pixels across images (`p = n·H·W + y·W + x`). */
+function pixelPtr(v: View, p: number): number {
+  const perImage = v.height * v.width;
+  const n = Math.floor(p / perImage);
+  return v.offset + n * v.imageStrideBytes + (p - n * perImage) * v.pixelStrideBytes;
+}
+
+/**
+ * Pixel range of a per-pixel task. Tasks never straddle images, so a range is contiguous in
+ * memory at a fixed pixel stride: tasks = batch · ceil(H·W / pixelsPerTask).
+ */
+function pixelRange(v: View, pixelsPerTask: number, task: number): [number, number] {
+  const perImage = v.height * v.width;
+  const perImageTasks = Math.ceil(perImage / pixelsPerTask);
+  const n = Math.floor(task / perImageTasks);
+  const start = (task % perImageTasks) * pixelsPerTask;
+  return [n * perImage + start, Math.min(pixelsPerTask, perImage - start)];
+}
+
+/** Task count of a per-pixel step. */
+export function pixelTasks(v: View, pixelsPerTask: number): number {
+  return v.batch * Math.ceil((v.height * v.width) / pixelsPerTask);
+}
+
+/** Segments × panel groups, in a fixed order, for a conv step's outputs. */
+export function panelGroupCount(outputs: readonly ConvOutput[], panelsPerTask: number): number {
+  let groups = 0;
+  for (const o of outputs) groups += Math.ceil((o.panelEnd - o.panelStart) / panelsPerTask);
+  return groups;
+}
+
+function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number, thread: number): void {
+  const groups = panelGroupCount(step.outputs, step.panelsPerTask);
+  const rowTask = Math.floor(task / groups);
+  let group = task % groups;
+  let seg = 0;
+  for (; seg < step.outputs.length; seg++) {
+    const g = Math.ceil((step.outputs[seg].panelEnd - step.outputs[seg].panelStart) / step.panelsPerTask);
+    if (group < g) break;
+    group -= g;
+  }
+  const o = step.outputs[seg];
+  const panelStart = o.panelStart + group * step.panelsPerTask;
+  const panelEnd = Math.min(panelStart + step.panelsPerTask, o.panelEnd);
+  const x = step.input;
+  let aPtr: number;
+  let aStride: number;
+  let rows: number;
+  let firstPixel: number;
+  if (step.direct) {
+    firstPixel = rowTask * step.rowsPerTask;
+    rows = Math.min(step.rowsPerTask, x.batch * x.height * x.width - firstPixel);
+    aPtr = pixelPtr(x, firstPixel);
+    aStride = x.pixelStrideBytes;
+  } else {
+    const rowBlocks = Math.ceil(step.outH / step.rowsPerTask);
+    const n = Math.floor(rowTask / rowBlocks);
+    const oyStart = (rowTask % rowBlocks) * step.rowsPerTask;
+    const oyEnd = Math.min(oyStart + step.rowsPerTask, step.outH);
+    aPtr = program.scratchOffset + thread * program.scratchBytesPerThread;
+    aStride = step.depth * 4;
+    rows = (oyEnd - oyStart) * step.outW;
+    firstPixel = (n * step.outH + oyStart) * step.outW;
+    k.f32_im2col_nhwc(
+      x.offset + n * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.kernelH,
+      step.kernelW, step.strideH, step.strideW, step.padTop, step.padLeft, step.outW, oyStart, oyEnd, aPtr, aStride,
+    );
+  }
+  const res = o.residual;
+  k.f32_gemm(
+    aPtr, aStride, step.weightsOffset, step.depth, pixelPtr(o.out, firstPixel) - o.panelStart * PANEL_WIDTH * 4,
+    o.out.pixelStrideBytes, res ? pixelPtr(res.view, firstPixel) - o.panelStart * PANEL_WIDTH * 4 : 0,
+    res ? res.view.pixelStrideBytes : 0, res ? res.scale : 0, o.clamp.lo, o.clamp.hi, rows, panelStart, panelEnd,
+    o.panelStart * PANEL_WIDTH + o.out.channels,
+  );
+}

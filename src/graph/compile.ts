@@ -1,0 +1,362 @@
+/**
+ * Compiling a graph: lower → passes → plan memory → pack weights → a flat `Program` of kernel
+ * steps with every byte offset resolved (src/bindings/program.ts). Done once per session; `run()`
+ * walks the program and allocates nothing.
+ *
+ * Arena layout (byte offsets from the arena): packed weights | activations (planned) |
+ * NCHW input staging | per-thread scratch.
+ */
+
+import type { Arena } from '../bindings/arena.js';
+import { depthwiseWeightsFromTorch } from '../bindings/kernels/conv.js';
+import { batchNormScaleShift } from '../bindings/kernels/normalize.js';
+import {
+  pixelTasks, panelGroupCount, PANEL_WIDTH, type Clamp, type ConvOutput, type Kernels, type Program, type Step,
+  type View,
+} from '../bindings/program.js';
+import type { Graph } from './graph.js';
+import { GraphError } from './graph.js';
+import type { BatchNormNode, ConvNode, FcNode, ValueId } from './nodes.js';
+import { lowerGraph, type ConvPart, type Op } from './ops.js';
+import { ALL_PASSES, runPasses, type PassName } from './passes.js';
+import { planMemory, type MemoryPlan } from './planner.js';
+
+/** Named tensors in framework layout (conv OIHW, fc [out, in], BN/bias [C]). */
+export type WeightMap = ReadonlyMap<string, Float32Array>;
+
+export interface CompileOptions {
+  passes?: readonly PassName[];
+  /** Threads that will run the program (one scratch block each). */
+  threads: number;
+  /** MR of the GEMM build in use. */
+  gemmMr: number;
+}
+
+export interface CompiledGraph {
+  program: Program;
+  plan: MemoryPlan;
+  ops: Op[];
+  /** NHWC view of the graph input inside the activations. */
+  input: View;
+  /** Dense NCHW staging buffer for the input, transposed into `input` before the program runs. */
+  inputNchwOffset: number;
+  /** View of the main output. */
+  output: View;
+  weightBytes: number;
+  scratchBytes: number;
+}
+
+/** im2col row blocks are sized to keep a thread's scratch within this (Zen 4 L2 = 1 MiB). */
+const SCRATCH_TARGET_BYTES = 512 * 1024;
+/** Aim for this many tasks per step where the size allows, so threads stay balanced. */
+const TARGET_TASKS = 24;
+
+const F32 = 4;
+
+/** The memory plan alone (no kernels, no weights): what `info` reports as the arena peak. */
+export function planGraph(g: Graph, passes: readonly PassName[] = ALL_PASSES): MemoryPlan {
+  const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, passes);
+  return planMemory(g, lowered.ops, lowered.aliases);
+}
+
+export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Arena, options: CompileOptions): CompiledGraph {
+  if (g.inputs.length !== 1) throw new GraphError(`a session runs graphs with one input, this one has ${g.inputs.length}`);
+  const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, options.passes ?? ALL_PASSES);
+  const plan = planMemory(g, lowered.ops, lowered.aliases);
+
+  const weightStart = arena.mark();
+  const packed = lowered.ops.map((op) => packOpWeights(op, weights, k, arena));
+  const weightBytes = arena.mark() - weightStart;
+
+  const activations = arena.alloc(plan.peakBytes);
+  const view = (v: ValueId): View => {
+    const local = plan.view(v);
+    return { ...local, offset: local.offset + activations };
+  };
+  const input = view(g.inputs[0]);
+  const inputNchwOffset = arena.allocF32(input.batch * input.height * input.width * input.channels);
+
+  const steps: Step[] = [];
+  let scratchBytes = 0;
+  lowered.ops.forEach((op, i) => {
+    for (const step of opSteps(op, packed[i], view, options.gemmMr)) {
+      if (step.kind === 'conv' && !step.direct) {
+        scratchBytes = Math.max(scratchBytes, step.rowsPerTask * step.outW * step.depth * F32);
+      }
+      steps.push(step);
+    }
+  });
+  const scratchPerThread = Math.ceil(scratchBytes / 64) * 64;
+  const scratchOffset = arena.alloc(scratchPerThread * options.threads);
+
+  return {
+    program: { steps, scratchOffset, scratchBytesPerThread: scratchPerThread, gemmMr: options.gemmMr },
+    plan,
+    ops: lowered.ops,
+    input,
+    inputNchwOffset,
+    output: view(g.output),
+    weightBytes,
+    scratchBytes: scratchPerThread * options.threads,
+  };
+}
+
+// ---- weights -------------------------------------------------------------------------------
+
+interface PackedWeights {
+  /** Conv/FC: the packed GEMM panels (all parts back to back); depthwise: `[kh][kw][C·m]`. */
+  weights: number;
+  /** Depthwise bias, standalone BN scale. */
+  aux1: number;
+  /** Standalone BN shift. */
+  aux2: number;
+}
+
+const NONE: PackedWeights = { weights: 0, aux1: 0, aux2: 0 };
+
+function tensor(weights: WeightMap, name: string | undefined, expected: number, owner: string): Float32Array | undefined {
+  if (name === undefined) return undefined;
+  const t = weights.get(name);
+  if (!t) throw new GraphError(`weight '${name}' (for '${owner}') is missing`);
+  if (t.length !== expected) {
+    throw new GraphError(`weight '${name}' (for '${owner}') has ${t.length} values, expected ${expected}`);
+  }
+  return t;
+}
+
+function depthwise(layer: ConvNode | FcNode): ConvNode | undefined {
+  return layer.kind === 'conv' && layer.groups !== 1 ? layer : undefined;
+}
+
+/** GEMM geometry of a conv/FC layer: [outChannels, inChannels, kernelH, kernelW]. */
+function gemmDims(layer: ConvNode | FcNode): [number, number, number, number] {
+  return layer.kind === 'fc'
+    ? [layer.outFeatures, layer.inFeatures, 1, 1]
+    : [layer.outChannels, layer.inChannels, layer.kernelH, layer.kernelW];
+}
+
+export function packedPanelFloats(outChannels: number, depth: number): number {
+  return Math.ceil(outChannels / PANEL_WIDTH) * (PANEL_WIDTH + PANEL_WIDTH * depth);
+}
+
+/** A BatchNorm node's statistics, looked up and length-checked. */
+function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
+  const c = bn.channels;
+  return {
+    gamma: tensor(weights, bn.gamma, c, bn.name), beta: tensor(weights, bn.beta, c, bn.name),
+    mean: tensor(weights, bn.mean, c, bn.name)!, var: tensor(weights, bn.var, c, bn.name)!, eps: bn.eps,
+  };
+}
+
+function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena): PackedWeights {
+  if (op.kind === 'batchNorm') {
+    const { scale, shift } = batchNormScaleShift(batchNormStats(op.node, weights));
+    return { weights: 0, aux1: arena.putF32(scale), aux2: arena.putF32(shift) };
+  }
+  if (op.kind !== 'conv') return NONE;
+  const first = op.parts[0].layer;
+  const dw = depthwise(first);
+  if (dw) return packDepthwise(op.parts[0], dw, weights, arena);
+  const [, inChannels, kernelH, kernelW] = gemmDims(first);
+  const depth = kernelH * kernelW * inChannels;
+  const total = op.parts.reduce((sum, p) => sum + packedPanelFloats(gemmDims(p.layer)[0], depth), 0);
+  const dst = arena.allocF32(total);
+  let at = dst;
+  for (const part of op.parts) {
+    const [outChannels] = gemmDims(part.layer);
+    const mark = arena.mark();
+    const put = (name: string | undefined, count: number) => {
+      const t = tensor(weights, name, count, part.layer.name);
+      return t ? arena.putF32(t) : 0;
+    };
+    const w = put(part.layer.weight, outChannels * depth);
+    const bias = put(part.layer.bias, outChannels);
+    const bn = part.bn;
+    k.f32_pack_gemm_weights(
+      w, 0, outChannels, inChannels, kernelH, kernelW, bias,
+      bn ? put(bn.gamma, outChannels) : 0, bn ? put(bn.beta, outChannels) : 0,
+      bn ? put(bn.mean, outChannels) : 0, bn ? put(bn.var, outChannels) : 0, bn ? bn.eps : 0, at,
+    );
+    arena.release(mark);
+    at += packedPanelFloats(outChannels, depth) * F32;
+  }
+  return { weights: dst, aux1: 0, aux2: 0 };
+}
+
+function packDepthwise(part: ConvPart, layer: ConvNode, weights: WeightMap, arena: Arena): PackedWeights {
+  const multiplier = layer.outChannels / layer.inChannels;
+  const taps = layer.kernelH * layer.kernelW;
+  const w = depthwiseWeightsFromTorch(
+    tensor(weights, layer.weight, layer.outChannels * taps, layer.name)!, layer.inChannels, multiplier,
+    layer.kernelH, layer.kernelW,
+  );
+  const rawBias = tensor(weights, layer.bias, layer.outChannels, layer.name);
+  const bias = new Float64Array(layer.outChannels);
+  if (rawBias) bias.set(rawBias);
+  if (part.bn) {
+    const { scale, shift } = batchNormScaleShift(batchNormStats(part.bn, weights));
+    for (let o = 0; o < layer.outChannels; o++) {
+      for (let t = 0; t < taps; t++) w[t * layer.outChannels + o] *= scale[o];
+      bias[o] = bias[o] * scale[o] + shift[o];
+    }
+  }
+  const needsBias = rawBias !== undefined || part.bn !== undefined;
+  return { weights: arena.putF32(w), aux1: needsBias ? arena.putF32(bias) : 0, aux2: 0 };
+}
+
+// ---- steps ---------------------------------------------------------------------------------
+
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
+const pixelsPerTaskFor = (v: View) => Math.max(64, ceilDiv(v.height * v.width, 8));
+const copyClamp = (c: Clamp): Clamp => ({ lo: c.lo, hi: c.hi });
+
+function opSteps(op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: number): Step[] {
+  const name = op.name;
+  switch (op.kind) {
+    case 'conv':
+      return [convStep(op, packed, view, mr)];
+    case 'batchNorm': {
+      const input = view(op.input);
+      const pixelsPerTask = pixelsPerTaskFor(input);
+      return [{
+        kind: 'batchNorm', name, input, out: view(op.output), scaleOffset: packed.aux1, shiftOffset: packed.aux2,
+        clamp: copyClamp(op.clamp), pixelsPerTask, tasks: pixelTasks(input, pixelsPerTask),
+        macs: elements(input),
+      }];
+    }
+    case 'clamp':
+      return [copyStep(name, view(op.input), view(op.output), op.clamp)];
+    case 'add': {
+      const out = view(op.output);
+      const pixelsPerTask = pixelsPerTaskFor(out);
+      return [{
+        kind: 'add', name, a: view(op.a), b: view(op.b), out, scale: op.scale, clamp: copyClamp(op.clamp),
+        pixelsPerTask, tasks: pixelTasks(out, pixelsPerTask), macs: elements(out),
+      }];
+    }
+    case 'concat': {
+      const out = view(op.output);
+      return op.inputs.map((v, i) => {
+        const input = view(v);
+        const slice = { ...out, offset: out.offset + op.channelOffsets[i] * F32, channels: input.channels };
+        return copyStep(`${name}[${i}]`, input, slice, { lo: -Infinity, hi: Infinity });
+      });
+    }
+    case 'maxPool':
+    case 'avgPool': {
+      const input = view(op.input);
+      const out = view(op.output);
+      const n = op.node;
+      const rowsPerTask = Math.max(1, ceilDiv(out.height, 8));
+      return [{
+        kind: op.kind, name, input, out, kernelH: n.kernelH, kernelW: n.kernelW, strideH: n.strideH, strideW: n.strideW,
+        padTop: n.pads.top, padLeft: n.pads.left, padBottom: n.pads.bottom, padRight: n.pads.right,
+        countIncludePad: op.kind === 'avgPool' ? op.node.countIncludePad : false, rowsPerTask,
+        tasks: out.batch * ceilDiv(out.height, rowsPerTask), macs: elements(out) * n.kernelH * n.kernelW,
+      }];
+    }
+    case 'globalAvgPool': {
+      const input = view(op.input);
+      const channelsPerTask = 256;
+      return [{
+        kind: 'globalAvgPool', name, input, out: view(op.output), channelsPerTask,
+        tasks: input.batch * ceilDiv(input.channels, channelsPerTask), macs: elements(input),
+      }];
+    }
+    case 'lrn': {
+      const input = view(op.input);
+      const pixelsPerTask = pixelsPerTaskFor(input);
+      const n = op.node;
+      return [{
+        kind: 'lrn', name, input, out: view(op.output), size: n.size, alpha: n.alpha, beta: n.beta, k: n.k,
+        pixelsPerTask, tasks: pixelTasks(input, pixelsPerTask), macs: elements(input) * n.size,
+      }];
+    }
+    case 'softmax': {
+      const input = view(op.input);
+      return [{
+        kind: 'softmax', name, input, out: view(op.output), rowsPerTask: 1,
+        tasks: pixelTasks(input, 1), macs: elements(input),
+      }];
+    }
+    case 'flatten':
+      return [];
+  }
+}
+
+function elements(v: View): number {
+  return v.batch * v.height * v.width * v.channels;
+}
+
+/** A copy (optionally clamped) as `out = clamp(x + 0·x)`: exact for finite x. */
+function copyStep(name: string, input: View, out: View, clamp: Clamp): Step {
+  const pixelsPerTask = pixelsPerTaskFor(out);
+  return {
+    kind: 'add', name, a: input, b: input, out, scale: 0, clamp: copyClamp(clamp), pixelsPerTask,
+    tasks: pixelTasks(out, pixelsPerTask), macs: elements(out),
+  };
+}
+
+function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View, mr: number): Step {
+  const first = op.parts[0].layer;
+  const input = view(op.input);
+  const dw = depthwise(first);
+  if (dw) {
+    const part = op.parts[0];
+    const out = view(part.output);
+    const rowsPerTask = Math.max(1, ceilDiv(out.height, 8));
+    return {
+      kind: 'dwconv', name: op.name, input, out, multiplier: dw.outChannels / dw.inChannels,
+      kernelH: dw.kernelH, kernelW: dw.kernelW, strideH: dw.strideH, strideW: dw.strideW,
+      padTop: dw.pads.top, padLeft: dw.pads.left, weightsOffset: packed.weights, biasOffset: packed.aux1,
+      clamp: copyClamp(part.clamp), rowsPerTask, tasks: out.batch * ceilDiv(out.height, rowsPerTask),
+      macs: elements(out) * dw.kernelH * dw.kernelW,
+    };
+  }
+  const [, inChannels, kernelH, kernelW] = gemmDims(first);
+  const depth = kernelH * kernelW * inChannels;
+  const win = first.kind === 'conv'
+    ? { strideH: first.strideH, strideW: first.strideW, pads: first.pads }
+    : { strideH: 1, strideW: 1, pads: { top: 0, left: 0, bottom: 0, right: 0 } };
+  const direct = kernelH === 1 && kernelW === 1 && win.strideH === 1 && win.strideW === 1 &&
+    win.pads.top + win.pads.left + win.pads.bottom + win.pads.right === 0;
+
+  const outputs: ConvOutput[] = [];
+  let panel = 0;
+  let outChannelsTotal = 0;
+  for (const part of op.parts) {
+    const out = view(part.output);
+    const panels = ceilDiv(out.channels, PANEL_WIDTH);
+    outputs.push({
+      out, panelStart: panel, panelEnd: panel + panels, clamp: copyClamp(part.clamp),
+      residual: part.residual ? { view: view(part.residual.value), scale: part.residual.scale } : undefined,
+    });
+    panel += panels;
+    outChannelsTotal += out.channels;
+  }
+  const out0 = outputs[0].out;
+  const outH = out0.height;
+  const outW = out0.width;
+  const pixels = out0.batch * outH * outW;
+
+  let rowsPerTask: number;
+  let rowTasks: number;
+  let panelsPerTask = panel;
+  if (direct) {
+    const tiles = ceilDiv(pixels, mr);
+    const rowBlocks = Math.min(tiles, TARGET_TASKS);
+    rowsPerTask = mr * ceilDiv(tiles, rowBlocks);
+    rowTasks = ceilDiv(pixels, rowsPerTask);
+    if (rowTasks < TARGET_TASKS) panelsPerTask = Math.max(1, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
+  } else {
+    const rowsForScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / (outW * depth * F32)));
+    rowsPerTask = Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 8)));
+    rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
+  }
+  return {
+    kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.weights, depth, kernelH, kernelW,
+    strideH: win.strideH, strideW: win.strideW, padTop: win.pads.top, padLeft: win.pads.left, outH, outW, direct,
+    rowsPerTask, panelsPerTask, tasks: rowTasks * panelGroupCount(outputs, panelsPerTask),
+    macs: pixels * depth * outChannelsTotal,
+  };
+}

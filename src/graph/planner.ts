@@ -1,0 +1,130 @@
+/**
+ * Memory planning: every value gets a view into one activation arena. Values that are slices of
+ * a concat (passes.ts `concatViews`) or a flatten share their root's bytes; each root buffer is
+ * live from the first op that writes any of its aliases to the last op that reads one, and roots
+ * whose lifetimes do not overlap share memory (greedy best offset, largest first). Graph inputs
+ * are live from the start and outputs to the end, so they are never overwritten by scratch.
+ */
+
+import type { View } from '../bindings/program.js';
+import type { Graph } from './graph.js';
+import { GraphError } from './graph.js';
+import type { Shape, ValueId } from './nodes.js';
+import { opInputs, opOutputs, type Op } from './ops.js';
+import type { SliceAlias } from './passes.js';
+
+export interface MemoryPlan {
+  /** Arena bytes needed (the peak of simultaneously live buffers, 16-byte aligned blocks). */
+  peakBytes: number;
+  /** Sum of all root buffers: what the graph would need without reuse. */
+  totalBytes: number;
+  /** View of a value, with offsets relative to the arena base. */
+  view(v: ValueId): View;
+}
+
+const ALIGN = 16;
+
+interface Root {
+  value: ValueId;
+  bytes: number;
+  first: number;
+  last: number;
+  offset: number;
+}
+
+/** `[N, H, W, C]` or `[N, F]` (as `[N, 1, 1, F]`). */
+function nhwc(shape: Shape): [number, number, number, number] {
+  if (shape.length === 4) return [shape[0], shape[1], shape[2], shape[3]];
+  if (shape.length === 2) return [shape[0], 1, 1, shape[1]];
+  throw new GraphError(`cannot plan a value of rank ${shape.length} (shape [${shape.join(', ')}])`);
+}
+
+export function planMemory(g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>): MemoryPlan {
+  // Flatten outputs share their input's bytes (dense NHWC order).
+  const flattenOf = new Map<ValueId, ValueId>();
+  for (const op of ops) if (op.kind === 'flatten') flattenOf.set(op.output, op.input);
+
+  const rootOf = (v: ValueId): { root: ValueId; channelOffset: number; flattened: boolean } => {
+    let channelOffset = 0;
+    let flattened = false;
+    for (;;) {
+      const a = aliases.get(v);
+      if (a) {
+        channelOffset += a.channelOffset;
+        v = a.root;
+        continue;
+      }
+      const f = flattenOf.get(v);
+      if (f !== undefined) {
+        if (channelOffset !== 0 || aliases.has(f)) {
+          throw new GraphError(`flatten '${g.node(v).name}' needs a dense input; '${g.node(f).name}' is a channel slice`);
+        }
+        v = f;
+        flattened = true;
+        continue;
+      }
+      return { root: v, channelOffset, flattened };
+    }
+  };
+
+  const roots = new Map<ValueId, Root>();
+  const touch = (v: ValueId, index: number) => {
+    const { root } = rootOf(v);
+    let r = roots.get(root);
+    if (!r) {
+      const [n, h, w, c] = nhwc(g.shape(root));
+      r = { value: root, bytes: Math.ceil((n * h * w * c * 4) / ALIGN) * ALIGN, first: index, last: index, offset: 0 };
+      roots.set(root, r);
+    }
+    r.first = Math.min(r.first, index);
+    r.last = Math.max(r.last, index);
+  };
+  for (const v of g.inputs) touch(v, -1);
+  ops.forEach((op, i) => {
+    if (op.kind === 'flatten') return;
+    for (const v of opOutputs(op)) touch(v, i);
+    for (const v of opInputs(op)) touch(v, i);
+  });
+  for (const v of g.outputs) touch(v, ops.length);
+
+  const placed: Root[] = [];
+  let peakBytes = 0;
+  let totalBytes = 0;
+  for (const r of [...roots.values()].sort((a, b) => b.bytes - a.bytes || a.first - b.first)) {
+    const busy = placed
+      .filter((p) => p.first <= r.last && r.first <= p.last)
+      .sort((a, b) => a.offset - b.offset);
+    let offset = 0;
+    for (const p of busy) {
+      if (offset + r.bytes <= p.offset) break;
+      offset = Math.max(offset, p.offset + p.bytes);
+    }
+    r.offset = offset;
+    placed.push(r);
+    peakBytes = Math.max(peakBytes, offset + r.bytes);
+    totalBytes += r.bytes;
+  }
+
+  return {
+    peakBytes,
+    totalBytes,
+    view(v: ValueId): View {
+      const { root, channelOffset, flattened } = rootOf(v);
+      const r = roots.get(root);
+      if (!r) throw new GraphError(`value '${g.node(v).name}' is never used, so it has no memory`);
+      const [n, h, w, c] = nhwc(g.shape(v));
+      const [, rh, rw, rc] = nhwc(g.shape(root));
+      if (flattened) {
+        // Same bytes as the dense root, one "pixel" of F = H·W·C floats per image.
+        return {
+          offset: r.offset, batch: n, height: h, width: w, channels: c,
+          pixelStrideBytes: c * 4, imageStrideBytes: rh * rw * rc * 4,
+        };
+      }
+      return {
+        offset: r.offset + channelOffset * 4, batch: n, height: h, width: w, channels: c,
+        pixelStrideBytes: rc * 4, imageStrideBytes: rh * rw * rc * 4,
+      };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * inception-wasm: the Inception family of image networks on the CPU, in WebAssembly.
+ *
+ *   import { createSession } from 'inception-wasm';
+ *   const session = await createSession({ model: 'inception_v3', weights, threads: 0 });
+ *   const { logits, shape } = await session.run(nchwFloat32);   // [1, 1000]
+ *   await session.dispose();
+ */
+export { createSession } from './session.js';
+export type { Layout, RunOptions, RunResult, Session, SessionInfo, SessionOptions } from './session.js';
+export { features } from './bindings/features.js';
+export type { Features } from './bindings/features.js';
+export { MODELS, buildNetwork, variantInfo } from './inception/models.js';
+export type { BuildOptions, ModelName } from './inception/models.js';
+export { seededWeights, seededInputNCHW } from './inception/seeded-weights.js';
+export { graphCost } from './graph/cost.js';
+export { Graph, GraphError } from './graph/graph.js';
+export type { StepProfile } from './graph/executor.js';

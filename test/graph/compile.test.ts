@@ -1,0 +1,96 @@
+/**
+ * The engine path (lower → passes → plan → pack → kernel steps) against the whole-graph reference,
+ * on small graphs that use every node kind in the ways the networks do: asymmetric and SAME pads,
+ * stride 2, ceil mode, both count_include_pad settings, depthwise with a multiplier, concat of
+ * branches, a scaled residual, LRN, FC, softmax, batch 2, odd channel counts.
+ *
+ * Tolerance: each conv/FC output is an f32 sum of up to K products; the engine folds BN into the
+ * weights (one extra rounding per weight) and sums in a different order than the reference, so
+ * errors are ~K·2⁻²⁴ relative to Σ|x·w| per layer and compound mildly over the ~10 layers here:
+ * 2e-5 relative to the output's scale (max |value|) is ~50× the observed error and far below any
+ * real bug (a wrong pad or channel moves values by ~1e-1 of scale).
+ */
+import { describe, expect, it } from 'vitest';
+import { Arena } from '../../src/bindings/arena.js';
+import { asKernels } from '../../src/bindings/program.js';
+import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
+import { compileGraph } from '../../src/graph/compile.js';
+import { runProgramInline } from '../../src/graph/executor.js';
+import type { Graph } from '../../src/graph/graph.js';
+import { miniNetwork } from './mini.js';
+import { ALL_PASSES, type PassName } from '../../src/graph/passes.js';
+import { seededWeights } from '../../src/inception/seeded-weights.js';
+import { features } from '../../src/bindings/features.js';
+import { BUILDS, randomArray } from '../helpers/kernel-env.js';
+import { referenceGraph } from '../reference/graph.js';
+
+async function engineRun(g: Graph, build: KernelBuild, input: Float32Array, passes: readonly PassName[]) {
+  await features();
+  const arena = new Arena({ shared: false });
+  const k = asKernels(instantiateKernels(await compileKernelModule({ build, shared: false }), arena.memory));
+  const c = compileGraph(g, seededWeights(g.weights, 7), k, arena, { passes, threads: 1, gemmMr: k.f32_gemm_mr() });
+  const { input: iv } = c;
+  arena.f32(c.inputNchwOffset, input.length).set(input);
+  const image = iv.channels * iv.height * iv.width;
+  for (let n = 0; n < iv.batch; n++) {
+    k.f32_nchw_to_nhwc(c.inputNchwOffset + n * image * 4, iv.channels, iv.height, iv.width, iv.offset + n * iv.imageStrideBytes, iv.pixelStrideBytes);
+  }
+  runProgramInline(k, c.program);
+  const o = c.output;
+  const classes = o.height * o.width * o.channels;
+  const out = new Float32Array(o.batch * classes);
+  for (let n = 0; n < o.batch; n++) out.set(arena.f32(o.offset + n * o.imageStrideBytes, classes), n * classes);
+  return { out, compiled: c };
+}
+
+function nchwToNhwc(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) y[(b * h * w + i) * c + ch] = x[(b * c + ch) * h * w + i];
+  return y;
+}
+
+const passSets: [string, readonly PassName[]][] = [
+  ['all passes', ALL_PASSES],
+  ['no passes', []],
+  ...ALL_PASSES.map((p): [string, readonly PassName[]] => [`only ${p}`, [p]]),
+];
+
+describe('compiled graph vs reference (mini network: dwconv, 1x7/7x1, asymmetric pads, LRN, ceil pools, concat, residual, FC, softmax)', () => {
+  for (const build of BUILDS) {
+    for (const [label, passes] of passSets) {
+      it(`${build}, ${label}, batch 2, 23x19 input`, async () => {
+        const [n, h, w] = [2, 23, 19];
+        const g = miniNetwork(n, h, w);
+        // Logits before softmax are what we compare; check the softmax'd output too.
+        const input = randomArray(n * 3 * h * w, 11);
+        const ref = referenceGraph(g, seededWeights(g.weights, 7), nchwToNhwc(input, n, 3, h, w)).get(g.output)!;
+        const { out } = await engineRun(g, build, input, passes);
+        let scale = 0;
+        for (const v of ref) scale = Math.max(scale, Math.abs(v));
+        let worst = 0;
+        for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(out[i] - ref[i]));
+        expect(worst / scale, `max |engine − reference| / max |reference| (scale ${scale})`).toBeLessThan(2e-5);
+      });
+    }
+  }
+
+  it('the planner reuses memory: peak below the sum of activations', async () => {
+    const g = miniNetwork(2, 23, 19);
+    const { compiled } = await engineRun(g, 'baseline', randomArray(2 * 3 * 23 * 19, 1), ALL_PASSES);
+    expect(compiled.plan.peakBytes).toBeLessThan(compiled.plan.totalBytes);
+  });
+
+  it('passes remove the fused ops (BN, ReLU, add, concat) and merge sibling 1x1 convs', async () => {
+    const g = miniNetwork(1, 23, 19);
+    const { compiled } = await engineRun(g, 'baseline', randomArray(3 * 23 * 19, 1), ALL_PASSES);
+    const kinds = compiled.ops.map((o) => o.kind);
+    expect(kinds).not.toContain('batchNorm');
+    expect(kinds).not.toContain('add');
+    expect(kinds).not.toContain('concat');
+    expect(kinds.filter((k) => k === 'clamp')).toEqual([]);
+    const merged = compiled.ops.find((o) => o.kind === 'conv' && o.parts.length === 3);
+    expect(merged, 'mixed.b1 + b2a + b3a merged into one GEMM').toBeDefined();
+    const residual = compiled.ops.find((o) => o.kind === 'conv' && o.parts.some((p) => p.residual));
+    expect(residual?.name).toBe('res.up');
+  });
+});

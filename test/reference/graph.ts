@@ -1,0 +1,103 @@
+/**
+ * Reference evaluation of a whole graph: each node by its op's reference (naive loops, float64
+ * sums), NHWC dense values. Slow, so only for small graphs; the engine (compile + passes + kernels)
+ * is tested against it.
+ */
+import type { Graph } from '../../src/graph/graph.js';
+import type { GraphNode, ValueId } from '../../src/graph/nodes.js';
+import { batchNormReference } from './batchnorm.js';
+import { convNhwcReference } from './conv.js';
+import { addReference } from './elementwise.js';
+import { lrnReference } from './lrn.js';
+import { avgPoolNhwcReference, globalAvgPoolNhwcReference, maxPoolNhwcReference } from './pool.js';
+import { softmaxReference } from './softmax.js';
+
+type Weights = ReadonlyMap<string, Float32Array>;
+
+/** Runs `g` on a dense NHWC input; returns every value (dense NHWC / [N, F]) by id. */
+export function referenceGraph(g: Graph, weights: Weights, inputNhwc: Float32Array): Map<ValueId, Float64Array> {
+  const values = new Map<ValueId, Float64Array>();
+  const get = (v: ValueId) => values.get(v)!;
+  const w = (name: string | undefined) => (name === undefined ? undefined : weights.get(name)!);
+  for (const node of g.nodes) values.set(node.id, evalNode(g, node, get, w, inputNhwc));
+  return values;
+}
+
+function evalNode(
+  g: Graph, node: GraphNode, get: (v: ValueId) => Float64Array, w: (n: string | undefined) => Float32Array | undefined,
+  inputNhwc: Float32Array,
+): Float64Array {
+  const x = node.inputs.length > 0 ? get(node.inputs[0]) : new Float64Array();
+  const inShape = node.inputs.length > 0 ? g.shape(node.inputs[0]) : [];
+  const [n, h, wd, c] = inShape;
+  switch (node.kind) {
+    case 'input':
+      return Float64Array.from(inputNhwc);
+    case 'conv': {
+      const r = convNhwcReference({
+        input: x, batch: n, inH: h, inW: wd, inChannels: c, outChannels: node.outChannels, groups: node.groups,
+        weight: w(node.weight)!, bias: w(node.bias),
+        window: { kernelH: node.kernelH, kernelW: node.kernelW, strideH: node.strideH, strideW: node.strideW, padding: node.pads },
+      });
+      return Float64Array.from(r.output);
+    }
+    case 'batchNorm':
+      return batchNormReference(x, node.channels, {
+        gamma: w(node.gamma), beta: w(node.beta), mean: w(node.mean)!, var: w(node.var)!, eps: node.eps,
+      });
+    case 'relu':
+      return x.map((v) => Math.max(v, 0));
+    case 'maxPool':
+    case 'avgPool': {
+      const p = {
+        input: x, batch: n, inH: h, inW: wd, channels: c,
+        window: {
+          kernelH: node.kernelH, kernelW: node.kernelW, strideH: node.strideH, strideW: node.strideW,
+          padding: node.pads, ceilMode: node.ceilMode,
+        },
+      };
+      const r = node.kind === 'maxPool' ? maxPoolNhwcReference(p) : avgPoolNhwcReference({ ...p, countIncludePad: node.countIncludePad });
+      return Float64Array.from(r.output);
+    }
+    case 'globalAvgPool':
+      return Float64Array.from(globalAvgPoolNhwcReference(x, n, h * wd, c).output);
+    case 'lrn':
+      return lrnReference(x, c, { size: node.size, alpha: node.alpha, beta: node.beta, k: node.k });
+    case 'concat': {
+      const [, oh, ow, oc] = node.shape;
+      const out = new Float64Array(n * oh * ow * oc);
+      node.inputs.forEach((v, i) => {
+        const src = get(v);
+        const ci = g.shape(v)[3];
+        for (let p = 0; p < n * oh * ow; p++) {
+          for (let k = 0; k < ci; k++) out[p * oc + node.channelOffsets[i] + k] = src[p * ci + k];
+        }
+      });
+      return out;
+    }
+    case 'add':
+      return addReference(x, get(node.inputs[1]), node.scale);
+    case 'fc': {
+      const weight = w(node.weight)!;
+      const bias = w(node.bias);
+      const rows = x.length / node.inFeatures;
+      const out = new Float64Array(rows * node.outFeatures);
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < node.outFeatures; o++) {
+          let s = bias ? bias[o] : 0;
+          for (let i = 0; i < node.inFeatures; i++) s += x[r * node.inFeatures + i] * weight[o * node.inFeatures + i];
+          out[r * node.outFeatures + o] = s;
+        }
+      }
+      return out;
+    }
+    case 'flatten':
+      return x;
+    case 'softmax': {
+      const last = inShape[inShape.length - 1];
+      return softmaxReference(x, last);
+    }
+    case 'adaptiveAvgPool':
+      throw new Error('referenceGraph: adaptiveAvgPool is not supported');
+  }
+}
