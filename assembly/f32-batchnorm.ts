@@ -7,7 +7,8 @@
  * Math: the host folds (γ, β, mean, var, ε) into scale = γ/√(var+ε), shift = β − mean·scale
  * (`batchNormScaleShift` in src/bindings/kernels/normalize.ts); here one f32 multiply and one
  * f32 add, unfused in both builds (memory-bound op; both builds give bit-identical results).
- * No activation: lo = −∞, hi = +∞; ReLU: lo = 0. NaN inputs give NaN.
+ * No activation: lo = −∞, hi = +∞; ReLU: lo = 0. The clamp is f32_add_nhwc's (pmax/pmin): NaN
+ * passes through, ReLU keeps −0 as −0.
  * Layout:
  *   in:    [pixels] pixels, pixel stride inPixelStrideBytes, `channels` floats each;
  *   scale: [channels] floats, dense;   shift: [channels] floats, dense;
@@ -35,14 +36,25 @@ export function f32_batchnorm_nhwc(
     for (; c + 4 <= channels; c += 4) {
       const o = <usize>c << 2;
       const v = f32x4.add(f32x4.mul(v128.load(x + o), v128.load(scalePtr + o)), v128.load(shiftPtr + o));
-      v128.store(y + o, f32x4.min(f32x4.max(v, vlo), vhi));
+      v128.store(y + o, f32x4.pmin(f32x4.pmax(v, vlo), vhi));
     }
     for (; c < channels; c++) {
       const o = <usize>c << 2;
       const v = load<f32>(x + o) * load<f32>(scalePtr + o) + load<f32>(shiftPtr + o);
-      store<f32>(y + o, min(max(v, lo), hi));
+      store<f32>(y + o, clamp(v, lo, hi));
     }
     x += <usize>inPixelStrideBytes;
     y += <usize>outPixelStrideBytes;
   }
+}
+
+/**
+ * The scalar twin of the SIMD clamp f32x4.pmin(f32x4.pmax(v, lo), hi): v < lo ? lo : v, then
+ * hi < v ? hi : v. NaN passes through; −0 stays −0 when lo = 0.
+ */
+// @ts-ignore: decorator
+@inline
+function clamp(v: f32, lo: f32, hi: f32): f32 {
+  const u = v < lo ? lo : v;
+  return hi < u ? hi : u;
 }

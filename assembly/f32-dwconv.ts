@@ -181,7 +181,7 @@ function dwPixelSplat(
       let q = wRow;
       for (let kx = 0; kx < cols; kx++) {
         a0 = madd(v128.load32_splat(p + c0), v128.load(q), a0);
-        a1 = madd(v128.load32_splat(p + c0), v128.load(q, 16), a1);
+        a1 = madd(v128.load32_splat(p + c1), v128.load(q, 16), a1);
         a2 = madd(v128.load32_splat(p + c2), v128.load(q, 32), a2);
         a3 = madd(v128.load32_splat(p + c3), v128.load(q, 48), a3);
         p += pix;
@@ -207,7 +207,7 @@ function dwPixelSplat(
       let q = wRow;
       for (let kx = 0; kx < cols; kx++) {
         a0 = madd(v128.load32_splat(p + c0), v128.load(q), a0);
-        a1 = madd(v128.load32_splat(p + c0), v128.load(q, 16), a1);
+        a1 = madd(v128.load32_splat(p + c1), v128.load(q, 16), a1);
         p += pix;
         q += wTapBytes;
       }
@@ -259,7 +259,7 @@ function dwPixelGather(
         let x = v128.load32_zero(p + c0);
         x = v128.load32_lane(p + c1, x, 1);
         x = v128.load32_lane(p + c2, x, 2);
-        x = v128.load32_lane(p + c3, x, 3);
+        x = v128.load32_lane(p + c2, x, 3);
         a = madd(x, v128.load(q), a);
         p += pix;
         q += wTapBytes;

@@ -74,6 +74,15 @@ export function opOutputs(op: Op): ValueId[] {
 export function lowerGraph(g: Graph): Op[] {
   const ops: Op[] = [];
   for (const node of g.nodes) {
+    if (node.kind === 'flatten') {
+      const [, h, w] = g.shape(node.inputs[0]);
+      if (h * w > 1) {
+        throw new GraphError(
+          `node '${node.name}' flattens a ${h}×${w} map: the engine keeps NHWC order, which equals PyTorch's ` +
+            '(C, H, W) flatten only for 1×1 maps (every main head); build the network without aux heads to run it',
+        );
+      }
+    }
     const op = lowerNode(node);
     if (op) ops.push(op);
   }

@@ -51,6 +51,8 @@ const CASES: DwconvCase[] = [
   { name: 'mult 2 5x5 s2 pads(1,2,2,1) C=5 (gather, tail 2) bias', inH: 9, inW: 10, inChannels: 5, multiplier: 2, window: win([5, 5], [2, 2], asym(1, 2, 2, 1)), bias: true, inExtra: 2 },
   { name: 'mult 3 3x3 pads(1) C=3 clamp [-0.25, 0.5] out stride 11', inH: 5, inW: 6, inChannels: 3, multiplier: 3, window: win([3, 3], [1, 1], pads(1)), bias: true, lo: -0.25, hi: 0.5, outExtra: 2 },
   { name: 'mult 4 1x7 pads(0,3) C=1 batch 2', inH: 4, inW: 9, inChannels: 1, multiplier: 4, window: win([1, 7], [1, 1], pads(0, 3)), bias: false, batch: 2 },
+  { name: 'mult 4 3x3 s2 pads(1) C=6 → 24 (splat 16 + 8) bias out stride 26', inH: 7, inW: 8, inChannels: 6, multiplier: 4, window: win([3, 3], [2, 2], pads(1)), bias: true, outExtra: 2 },
+  { name: 'mult 4 3x3 pads(0,1,2,1) C=5 → 20 (splat 16 + 4)', inH: 5, inW: 6, inChannels: 5, multiplier: 4, window: win([3, 3], [1, 1], asym(0, 1, 2, 1)), bias: false, inExtra: 1 },
   { name: 'mult 8 7x1 pads(3,0) C=2 bias', inH: 9, inW: 3, inChannels: 2, multiplier: 8, window: win([7, 1], [1, 1], pads(3, 0)), bias: true },
   { name: 'mult 1 5x5 s1 pads(2) C=23 batch 2 in/out strided', inH: 6, inW: 5, inChannels: 23, multiplier: 1, window: win([5, 5], [1, 1], pads(2)), bias: true, batch: 2, inExtra: 1, outExtra: 3 },
   ...randomCases(10, 0xd1ce),

@@ -188,5 +188,22 @@ for (const build of BUILDS) {
         arena.release(mark);
       }
     });
+
+    it('scale as ReLU: NaN passes, −∞ → 0, −0 stays −0 (the pmax clamp), in SIMD lanes and the scalar tail', () => {
+      const { arena } = env;
+      const k = elementwiseKernels(env.exports);
+      const mark = arena.mark();
+      try {
+        const a = [-0, NaN, -Infinity, Infinity, -2, 3, -0, NaN, -5];
+        const expected = [-0, NaN, 0, Infinity, 0, 3, -0, NaN, 0];
+        const av = new StridedView(arena, 1, a.length, a.length, a);
+        const yv = new StridedView(arena, 1, a.length, a.length);
+        k.f32_scale_nhwc(av.ptr, yv.ptr, 1, a.length, 0, 0, 1, 0, Infinity);
+        const y = yv.read();
+        expect(expected.every((v, i) => Object.is(v, y[i])), `got ${Array.from(y, (v) => (Object.is(v, -0) ? '-0' : v))}`).toBe(true);
+      } finally {
+        arena.release(mark);
+      }
+    });
   });
 }
