@@ -259,7 +259,7 @@ function dwPixelGather(
         let x = v128.load32_zero(p + c0);
         x = v128.load32_lane(p + c1, x, 1);
         x = v128.load32_lane(p + c2, x, 2);
-        x = v128.load32_lane(p + c2, x, 3);
+        x = v128.load32_lane(p + c3, x, 3);
         a = madd(x, v128.load(q), a);
         p += pix;
         q += wTapBytes;

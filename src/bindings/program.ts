@@ -156,6 +156,18 @@ export interface AddStep {
   macs: number;
 }
 
+/** `out = clamp(x)`: a standalone ReLU, or a view-to-view copy (concat input not written in place). */
+export interface CopyStep {
+  kind: 'copy';
+  name: string;
+  input: View;
+  out: View;
+  clamp: Clamp;
+  pixelsPerTask: number;
+  tasks: number;
+  macs: number;
+}
+
 export interface LrnStep {
   kind: 'lrn';
   name: string;
@@ -208,6 +220,7 @@ export type Step =
   | GlobalAvgPoolStep
   | BatchNormStep
   | AddStep
+  | CopyStep
   | LrnStep
   | SoftmaxStep
   | NchwToNhwcStep
@@ -298,6 +311,14 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
         pixelPtr(step.a, p0), pixelPtr(step.b, p0), pixelPtr(step.out, p0), count, step.out.channels,
         step.a.pixelStrideBytes, step.b.pixelStrideBytes, step.out.pixelStrideBytes, step.scale, step.clamp.lo,
         step.clamp.hi,
+      );
+      return;
+    }
+    case 'copy': {
+      const [p0, count] = pixelRange(step.out, step.pixelsPerTask, task);
+      k.f32_scale_nhwc(
+        pixelPtr(step.input, p0), pixelPtr(step.out, p0), count, step.out.channels, step.input.pixelStrideBytes,
+        step.out.pixelStrideBytes, 1, step.clamp.lo, step.clamp.hi,
       );
       return;
     }

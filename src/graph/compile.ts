@@ -288,12 +288,12 @@ function elements(v: View): number {
   return v.batch * v.height * v.width * v.channels;
 }
 
-/** A copy (optionally clamped) as `out = clamp(x + 0·x)`: exact for finite x. */
+/** A view-to-view copy, optionally clamped (a standalone ReLU). */
 function copyStep(name: string, input: View, out: View, clamp: Clamp): Step {
   const pixelsPerTask = pixelsPerTaskFor(out);
   return {
-    kind: 'add', name, a: input, b: input, out, scale: 0, clamp: copyClamp(clamp), pixelsPerTask,
-    tasks: pixelTasks(out, pixelsPerTask), macs: elements(out),
+    kind: 'copy', name, input, out, clamp: copyClamp(clamp), pixelsPerTask,
+    tasks: pixelTasks(out, pixelsPerTask), macs: 0,
   };
 }
 
