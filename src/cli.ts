@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { features } from './bindings/features.js';
 import { UsageError, type CliCommand, type Values } from './commands/command.js';
+import { classify } from './commands/classify.js';
 import { demo } from './commands/demo.js';
 import { info } from './commands/info.js';
 import { list } from './commands/list.js';
@@ -14,6 +15,7 @@ import { list } from './commands/list.js';
 const COMMANDS: Record<string, CliCommand> = {
   list,
   info,
+  classify,
   demo,
   features: {
     summary: 'what this runtime supports (SIMD, relaxed SIMD, threads, cores)',

@@ -11,15 +11,16 @@ import { inceptionResNetV2, type InceptionResNetV2Variant } from './inception-re
 import { inceptionV2, type InceptionV2Variant } from './inception-v2.js';
 import { inceptionV3, type InceptionV3Variant } from './inception-v3.js';
 import { inceptionV4, type InceptionV4Variant } from './inception-v4.js';
+import type { PresetName } from '../image/preprocess.js';
 import type { NetworkOptions } from './layers.js';
 
 /**
- * Input normalisation the weights expect (reference §2.4):
- * 'torchvision': RGB, (x/255 − ImageNet mean) / ImageNet std;
- * 'tf': RGB, x/127.5 − 1 ∈ [−1, 1] (tf-slim, Keras, timm's Inception mean = std = 0.5, facenet ≈);
- * 'caffe': BGR, 0–255 minus the per-channel mean (104, 117, 123) (BVLC) / (104, 117, 128) (BN-Inception port).
+ * Input normalisation the weights expect (reference §2.4); the numbers live in
+ * src/image/preprocess.ts. Note torchvision's *pretrained* GoogLeNet and Inception-v3 were trained
+ * with `transform_input=True`, which our graphs leave out: their weights expect
+ * 'torchvision-transform-input' (= x/127.5 − 1), not plain ImageNet mean/std.
  */
-export type PreprocessingPreset = 'torchvision' | 'tf' | 'caffe';
+export type PreprocessingPreset = PresetName;
 
 export interface VariantInfo {
   /** Default square input size [h, w]. */
@@ -39,7 +40,7 @@ export interface ModelEntry<V extends string> {
   variants: Readonly<Record<V, VariantInfo>>;
 }
 
-const torchvision224 = { inputSize: [224, 224], preprocessing: 'torchvision' } as const;
+const torchvision224 = { inputSize: [224, 224], preprocessing: 'torchvision-transform-input' } as const;
 const tf299 = { inputSize: [299, 299], preprocessing: 'tf' } as const;
 
 export const MODELS = {
@@ -59,14 +60,14 @@ export const MODELS = {
       tf: { inputSize: [224, 224], minInputSize: 1, classes: 1001, preprocessing: 'tf', aux: false },
       // Builds only for sizes ≡ 31…38 (mod 32): elsewhere the port's stride-2 convs (pad 1, floor)
       // and ceil-mode pools of modules 3c/4e disagree by one pixel, in PyTorch as here.
-      caffe: { inputSize: [224, 224], minInputSize: 31, classes: 1000, preprocessing: 'caffe', aux: false },
+      caffe: { inputSize: [224, 224], minInputSize: 31, classes: 1000, preprocessing: 'caffe-bn-inception', aux: false },
     },
   } satisfies ModelEntry<InceptionV2Variant>,
   inception_v3: {
     build: inceptionV3,
     defaultVariant: 'torchvision',
     variants: {
-      torchvision: { inputSize: [299, 299], minInputSize: 75, classes: 1000, preprocessing: 'torchvision', aux: true },
+      torchvision: { inputSize: [299, 299], minInputSize: 75, classes: 1000, preprocessing: 'torchvision-transform-input', aux: true },
       tf: { ...tf299, minInputSize: 75, classes: 1001, aux: true },
     },
   } satisfies ModelEntry<InceptionV3Variant>,
@@ -83,8 +84,8 @@ export const MODELS = {
     defaultVariant: 'imagenet',
     variants: {
       imagenet: { ...tf299, minInputSize: 75, classes: 1000, aux: false },
-      facenet: { inputSize: [160, 160], minInputSize: 75, classes: 512, preprocessing: 'tf', aux: false },
-      facenet_tf: { inputSize: [160, 160], minInputSize: 75, classes: 512, preprocessing: 'tf', aux: false },
+      facenet: { inputSize: [160, 160], minInputSize: 75, classes: 512, preprocessing: 'facenet', aux: false },
+      facenet_tf: { inputSize: [160, 160], minInputSize: 75, classes: 512, preprocessing: 'facenet', aux: false },
     },
   } satisfies ModelEntry<InceptionResNetV1Variant>,
   inception_resnet_v2: {
