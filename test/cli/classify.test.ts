@@ -63,7 +63,7 @@ describe.skipIf(!FIXTURES_AVAILABLE)(`classify in process, seeded googlenet 96${
 
   it('--json parses: one entry per image with --top entries, probabilities in (0, 1] summing to ≤ 1', async () => {
     const out = JSON.parse(await classifyInProcess({ ...FAST, json: true, top: '3' }, [cat]));
-    expect(out).toMatchObject({ model: 'googlenet (torchvision)', weights: 'seeded', inputShape: [1, 3, 96, 96], preset: 'torchvision', cropFraction: 0.875 });
+    expect(out).toMatchObject({ model: 'googlenet (torchvision)', weights: 'seeded', inputShape: [1, 3, 96, 96], preset: 'torchvision-transform-input', cropFraction: 0.875 });
     expect(out.images).toHaveLength(1);
     const [image] = out.images;
     expect([image.image, image.width, image.height]).toEqual([cat, 480, 360]);
@@ -144,7 +144,7 @@ describe.skipIf(!FIXTURES_AVAILABLE)(`classify with imported models${FIXTURES_SK
 
   it('--onnx of the torch fixture googlenet (seeded weights) at --size 96 gives the probabilities of --model googlenet --size 96', async () => {
     const cat = fixturePath('images/caffe/cat.jpg');
-    const viaOnnx = JSON.parse(await classifyInProcess({ onnx: fixturePath('torch/googlenet_224.onnx'), size: '96', preset: 'torchvision', threads: '1', json: true }, [cat]));
+    const viaOnnx = JSON.parse(await classifyInProcess({ onnx: fixturePath('torch/googlenet_224.onnx'), size: '96', preset: 'torchvision-transform-input', threads: '1', json: true }, [cat]));
     stdout = [];
     const viaModel = JSON.parse(await classifyInProcess({ ...FAST, json: true }, [cat]));
     expect(viaOnnx.inputShape).toEqual([1, 3, 96, 96]);
