@@ -9,6 +9,7 @@ import { features } from './bindings/features.js';
 import { UsageError, type CliCommand, type Values } from './commands/command.js';
 import { classify } from './commands/classify.js';
 import { demo } from './commands/demo.js';
+import { draw } from './commands/draw.js';
 import { info } from './commands/info.js';
 import { list } from './commands/list.js';
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, CliCommand> = {
   list,
   info,
   classify,
+  draw,
   demo,
   features: {
     summary: 'what this runtime supports (SIMD, relaxed SIMD, threads, cores)',
