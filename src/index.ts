@@ -16,3 +16,7 @@ export { seededWeights, seededInputNCHW } from './inception/seeded-weights.js';
 export { graphCost } from './graph/cost.js';
 export { Graph, GraphError } from './graph/graph.js';
 export type { StepProfile } from './graph/executor.js';
+export { importTfjs, TfjsImportError } from './tfjs/import.js';
+export type { TfjsImport, TfjsImportOptions, TfjsSource } from './tfjs/import.js';
+export { loadImage, decodeImage, preprocess, preprocessBatch, PRESETS } from './image/index.js';
+export { IMAGENET_CLASSES, imagenetLabels, topK, softmax } from './labels/index.js';

@@ -20,6 +20,7 @@ import { ALL_PASSES, type PassName } from './graph/passes.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededWeights } from './inception/seeded-weights.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
+import { importTfjs, type TfjsSource } from './tfjs/import.js';
 
 export type Layout = 'nchw' | 'nhwc';
 
@@ -27,8 +28,13 @@ export interface SessionOptions {
   /** A network of the registry (`inception-wasm list`), or pass `graph`. */
   model?: string;
   variant?: string;
-  /** A graph built elsewhere (ONNX import, tests). */
+  /** A graph built elsewhere (your own builder, tests). */
   graph?: Graph;
+  /**
+   * A TF.js layers (Keras) model: the path of its model.json (Node), or its JSON and all weight
+   * shards concatenated in manifest order. Weights come from the model.
+   */
+  tfjs?: TfjsSource;
   /**
    * `'seeded'` (default): the deterministic fill of ../shared/fixtures/torch/README.md in the
    * network's state-dict order; or named Float32Arrays in framework layout (state-dict names).
@@ -118,11 +124,28 @@ function chooseBuild(f: Features, requested: SessionOptions['build']): KernelBui
   return f.relaxedSimd ? 'relaxed' : 'baseline';
 }
 
-export async function createSession(options: SessionOptions): Promise<Session> {
-  const g = options.graph ?? buildNetwork(requireModel(options), {
+/** The graph and weights a session runs: an imported model, a given graph, or a registry network. */
+async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; weights: WeightMap }> {
+  const sources = (['model', 'graph', 'tfjs'] as const).filter((k) => options[k] !== undefined);
+  if (sources.length !== 1) {
+    throw new Error(
+      `inception-wasm: createSession needs exactly one of \`model\` (see \`inception-wasm list\`), \`graph\`, \`tfjs\`` +
+        (sources.length > 1 ? `; got ${sources.join(' and ')}` : ''),
+    );
+  }
+  if (options.tfjs !== undefined) {
+    if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `tfjs` (the model carries its weights)');
+    const imported = await importTfjs(options.tfjs, { batch: options.batch, inputSize: options.inputSize as number | [number, number] | undefined });
+    return { graph: imported.graph, weights: imported.weights };
+  }
+  const graph = options.graph ?? buildNetwork(options.model!, {
     variant: options.variant, inputSize: options.inputSize, batch: options.batch,
   });
-  const weights = toWeightMap(g, options.weights);
+  return { graph, weights: toWeightMap(graph, options.weights) };
+}
+
+export async function createSession(options: SessionOptions): Promise<Session> {
+  const { graph: g, weights } = await resolveModel(options);
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const f = await features({ relaxedSimd: options.build !== 'baseline' });
   const build = chooseBuild(f, options.build);
@@ -216,11 +239,6 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       await pool?.dispose();
     },
   };
-}
-
-function requireModel(options: SessionOptions): string {
-  if (options.model === undefined) throw new Error('inception-wasm: createSession needs `model` (see `inception-wasm list`) or `graph`');
-  return options.model;
 }
 
 /** Checks an input against the planned `[batch, C, H, W]` before any kernel runs. */
