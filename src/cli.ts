@@ -10,6 +10,7 @@ import { UsageError, type CliCommand, type Values } from './commands/command.js'
 import { classify } from './commands/classify.js';
 import { demo } from './commands/demo.js';
 import { draw } from './commands/draw.js';
+import { exportCommand } from './commands/export.js';
 import { info } from './commands/info.js';
 import { list } from './commands/list.js';
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, CliCommand> = {
   info,
   classify,
   draw,
+  export: exportCommand,
   demo,
   features: {
     summary: 'what this runtime supports (SIMD, relaxed SIMD, threads, cores)',

@@ -7,7 +7,7 @@
  *   await session.dispose();
  */
 export { createSession } from './session.js';
-export type { Layout, RunOptions, RunResult, Session, SessionInfo, SessionOptions } from './session.js';
+export type { Layout, RunOptions, RunResult, Session, SessionInfo, SessionOptions, TensorInfo } from './session.js';
 export { features } from './bindings/features.js';
 export type { Features } from './bindings/features.js';
 export { MODELS, buildNetwork, variantInfo } from './inception/models.js';
@@ -20,3 +20,4 @@ export { importTfjs, TfjsImportError } from './tfjs/import.js';
 export type { TfjsImport, TfjsImportOptions, TfjsSource } from './tfjs/import.js';
 export { loadImage, decodeImage, preprocess, preprocessBatch, PRESETS } from './image/index.js';
 export { IMAGENET_CLASSES, imagenetLabels, topK, softmax } from './labels/index.js';
+export { importOnnx, importOnnxBytes, exportOnnx } from './onnx/index.js';

@@ -21,6 +21,7 @@ import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededWeights } from './inception/seeded-weights.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
 import { importTfjs, type TfjsSource } from './tfjs/import.js';
+import { importOnnx } from './onnx/import.js';
 
 export type Layout = 'nchw' | 'nhwc';
 
@@ -35,6 +36,11 @@ export interface SessionOptions {
    * shards concatenated in manifest order. Weights come from the model.
    */
   tfjs?: TfjsSource;
+  /**
+   * An ONNX model: a path (Node) or its bytes. Weights come from the model; `batch` and
+   * `inputSize` fill free dimensions. External data files are read from the model's directory.
+   */
+  onnx?: string | Uint8Array;
   /**
    * `'seeded'` (default): the deterministic fill of ../shared/fixtures/torch/README.md in the
    * network's state-dict order; or named Float32Arrays in framework layout (state-dict names).
@@ -85,8 +91,18 @@ export interface RunResult {
   shape: [number, number];
 }
 
+/** A model input or output as the model file declares it (ONNX order: NCHW, or [N, F]). */
+export interface TensorInfo {
+  name: string;
+  shape: readonly number[];
+}
+
 export interface Session {
   readonly info: SessionInfo;
+  /** The inputs `run` takes: name and NCHW shape (for `layout: 'nhwc'`, permute). */
+  readonly inputs: readonly TensorInfo[];
+  /** The outputs: name and shape `[batch, classes]`. */
+  readonly outputs: readonly TensorInfo[];
   readonly graph: Graph;
   run(input: Float32Array, options?: RunOptions): Promise<RunResult>;
   /** Per-step timings (one thread, best of `repeats`) on the last input. */
@@ -125,18 +141,23 @@ function chooseBuild(f: Features, requested: SessionOptions['build']): KernelBui
 }
 
 /** The graph and weights a session runs: an imported model, a given graph, or a registry network. */
-async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; weights: WeightMap }> {
-  const sources = (['model', 'graph', 'tfjs'] as const).filter((k) => options[k] !== undefined);
+async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; weights: WeightMap; inputs?: TensorInfo[]; outputs?: TensorInfo[] }> {
+  const sources = (['model', 'graph', 'tfjs', 'onnx'] as const).filter((k) => options[k] !== undefined);
   if (sources.length !== 1) {
     throw new Error(
-      `inception-wasm: createSession needs exactly one of \`model\` (see \`inception-wasm list\`), \`graph\`, \`tfjs\`` +
+      `inception-wasm: createSession needs exactly one of \`model\` (see \`inception-wasm list\`), \`graph\`, \`tfjs\`, \`onnx\`` +
         (sources.length > 1 ? `; got ${sources.join(' and ')}` : ''),
     );
   }
   if (options.tfjs !== undefined) {
     if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `tfjs` (the model carries its weights)');
     const imported = await importTfjs(options.tfjs, { batch: options.batch, inputSize: options.inputSize as number | [number, number] | undefined });
-    return { graph: imported.graph, weights: imported.weights };
+    return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs };
+  }
+  if (options.onnx !== undefined) {
+    if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `onnx` (the model carries its weights)');
+    const imported = await importOnnx(options.onnx, { batch: options.batch, inputSize: options.inputSize });
+    return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs };
   }
   const graph = options.graph ?? buildNetwork(options.model!, {
     variant: options.variant, inputSize: options.inputSize, batch: options.batch,
@@ -145,7 +166,7 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
 }
 
 export async function createSession(options: SessionOptions): Promise<Session> {
-  const { graph: g, weights } = await resolveModel(options);
+  const { graph: g, weights, inputs: modelInputs, outputs: modelOutputs } = await resolveModel(options);
   const warn = options.warn ?? ((m: string) => console.warn(m));
   const f = await features({ relaxedSimd: options.build !== 'baseline' });
   const build = chooseBuild(f, options.build);
@@ -220,6 +241,8 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   return {
     info,
     graph: g,
+    inputs: [{ name: modelInputs?.[0]?.name ?? g.node(g.inputs[0]).name, shape: info.inputShape }],
+    outputs: [{ name: modelOutputs?.[0]?.name ?? 'logits', shape: info.outputShape }],
     run(data, runOptions = {}) {
       const layout = runOptions.layout ?? 'nchw';
       const result = queue.then(() => {

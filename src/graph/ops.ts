@@ -78,8 +78,9 @@ export function lowerGraph(g: Graph): Op[] {
       const [, h, w] = g.shape(node.inputs[0]);
       if (h * w > 1) {
         throw new GraphError(
-          `node '${node.name}' flattens a ${h}×${w} map: the engine keeps NHWC order, which equals PyTorch's ` +
-            '(C, H, W) flatten only for 1×1 maps (every main head); build the network without aux heads to run it',
+          `node '${node.name}' flattens a ${h}×${w} map: the engine runs flatten only on 1×1 maps (every ` +
+            "Inception head), where NHWC order equals PyTorch/ONNX's (C, H, W) order; for a registry network, " +
+            'build it without aux heads',
         );
       }
     }

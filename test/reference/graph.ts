@@ -91,8 +91,14 @@ function evalNode(
       }
       return out;
     }
-    case 'flatten':
-      return x;
+    case 'flatten': {
+      // PyTorch/ONNX order: (C, H, W) per image.
+      const out = new Float64Array(x.length);
+      for (let b = 0; b < n; b++) {
+        for (let p = 0; p < h * wd; p++) for (let ch = 0; ch < c; ch++) out[b * h * wd * c + ch * h * wd + p] = x[(b * h * wd + p) * c + ch];
+      }
+      return out;
+    }
     case 'softmax': {
       const last = inShape[inShape.length - 1];
       return softmaxReference(x, last);

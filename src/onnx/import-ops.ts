@@ -1,0 +1,408 @@
+/**
+ * ONNX ops → Graph nodes, one handler per op type (semantics: https://onnx.ai/onnx/operators/).
+ * Every handler first lists the attributes it understands, so an unknown attribute fails with its
+ * name and the supported set instead of being silently ignored. See import-context.ts for the
+ * NCHW↔NHWC convention and the pending values (Pad, Mul, MatMul) folded into their consumers.
+ */
+
+import { formatShape } from '../graph/graph.js';
+import type { Padding, Pads } from '../graph/geometry.js';
+import type { ValueId } from '../graph/nodes.js';
+import { decimalOfFloat32, type NodeCtx } from './import-context.js';
+import { DataType, type OnnxTensor } from './onnx-proto.js';
+import { float32Tensor } from './tensor.js';
+
+type Handler = (c: NodeCtx) => void;
+
+const isZero = (p: Pads) => p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0;
+
+/** Padding of a Conv/Pool from auto_pad / pads, plus the pads of a zero Pad folded into it. */
+function windowPadding(c: NodeCtx, folded: Pads): Padding {
+  const autoPad = c.string('auto_pad', 'NOTSET');
+  const p = c.intList('pads', 4, 0, [0, 0, 0, 0]);
+  const own: Pads = { top: p[0], left: p[1], bottom: p[2], right: p[3] };
+  switch (autoPad) {
+    case 'NOTSET':
+      return { top: own.top + folded.top, left: own.left + folded.left, bottom: own.bottom + folded.bottom, right: own.right + folded.right };
+    case 'VALID':
+      if (!isZero(own)) throw c.fail(`auto_pad VALID with pads [${p.join(', ')}] is contradictory`);
+      return { ...folded };
+    case 'SAME_UPPER':
+    case 'SAME_LOWER':
+      if (!isZero(folded)) throw c.fail(`auto_pad ${autoPad} after a Pad cannot be folded; export with explicit pads`);
+      if (!isZero(own)) throw c.fail(`auto_pad ${autoPad} with pads [${p.join(', ')}] is contradictory`);
+      return autoPad === 'SAME_UPPER' ? 'same' : 'same_lower';
+    default:
+      throw c.fail(`attribute 'auto_pad' = '${autoPad}' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+  }
+}
+
+function noDilation(c: NodeCtx): void {
+  const d = c.intList('dilations', 2, 1, [1, 1]);
+  if (d[0] !== 1 || d[1] !== 1) throw c.fail(`attribute 'dilations' = [${d.join(', ')}] is not supported; supported: [1, 1]`);
+}
+
+function flag(c: NodeCtx, name: string): boolean {
+  const v = c.int(name, 0);
+  if (v !== 0 && v !== 1) throw c.fail(`attribute '${name}' = ${v} must be 0 or 1`);
+  return v === 1;
+}
+
+/** [rows, cols] row-major → [cols, rows] row-major. */
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
+  return out;
+}
+
+function conv(c: NodeCtx): void {
+  c.attributes(['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']);
+  const { id: x, pads: folded } = c.paddedValue(0);
+  const [, , , channels] = c.featureMap(x);
+  const w = c.constant(1);
+  if (w.dims.length !== 4) throw c.fail(`weight '${w.name}' must be 4-D [out, in/group, kH, kW], got dims [${w.dims.join(', ')}]`);
+  const [outChannels, inPerGroup, kernelH, kernelW] = w.dims;
+  const kernel = c.intList('kernel_shape', 2, 1, [kernelH, kernelW]);
+  if (kernel[0] !== kernelH || kernel[1] !== kernelW) {
+    throw c.fail(`kernel_shape [${kernel.join(', ')}] disagrees with weight '${w.name}' dims [${w.dims.join(', ')}]`);
+  }
+  const [strideH, strideW] = c.intList('strides', 2, 1, [1, 1]);
+  noDilation(c);
+  const group = c.int('group', 1);
+  if (group !== 1 && group !== channels) {
+    throw c.fail(`attribute 'group' = ${group} is not supported; supported: 1, or the input channels (${channels}) for a depthwise conv`);
+  }
+  if (inPerGroup * group !== channels) {
+    throw c.fail(`weight '${w.name}' dims [${w.dims.join(', ')}] with group ${group} needs ${inPerGroup * group} input channels; the input ${c.onnxShape(x)} has ${channels}`);
+  }
+  if (group !== 1 && outChannels % channels !== 0) {
+    throw c.fail(`a depthwise conv needs output channels (${outChannels}) to be a multiple of the input channels (${channels})`);
+  }
+  const padding = windowPadding(c, folded);
+  const weight = c.imp.addWeight(c.inputName(1), c.floats(w, 'weight'));
+  const b = c.optionalConstant(2);
+  const bias = b === undefined ? undefined : c.imp.addWeight(c.inputName(2), c.floats(b, 'bias'));
+  c.result(c.graph(() => c.g.conv(c.graphName(), x, {
+    outChannels, kernelH, kernelW, strideH, strideW, padding, groups: group, weight, ...(bias !== undefined ? { bias } : {}),
+  })));
+}
+
+function pool(kind: 'max' | 'avg'): Handler {
+  return (c) => {
+    c.attributes(kind === 'max'
+      ? ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides']
+      : ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides']);
+    const { id: x, pads: folded, padNode } = c.paddedValue(0);
+    c.featureMap(x);
+    const [kernelH, kernelW] = c.intList('kernel_shape', 2, 1);
+    const [strideH, strideW] = c.intList('strides', 2, 1, [1, 1]);
+    if (kind === 'max') noDilation(c);
+    const ceilMode = flag(c, 'ceil_mode');
+    let countIncludePad = kind === 'avg' && flag(c, 'count_include_pad');
+    if (!isZero(folded)) {
+      if (kind === 'max' && !c.imp.nonNegative(x)) {
+        throw c.fail(`the zero Pad '${padNode}' before it cannot become MaxPool padding (−∞) because the padded tensor can be negative`);
+      }
+      if (kind === 'avg') {
+        const own = c.intList('pads', 4, 0, [0, 0, 0, 0]);
+        if (!countIncludePad && own.some((v) => v !== 0)) {
+          throw c.fail(`the zero Pad '${padNode}' counts in the average but the pool's own pads [${own.join(', ')}] do not (count_include_pad 0); they cannot be folded into one pool`);
+        }
+        countIncludePad = true; // the Pad's zeros are real elements of the pooled tensor
+      }
+    }
+    const spec = { kernelH, kernelW, strideH, strideW, padding: windowPadding(c, folded), ceilMode };
+    const name = c.graphName();
+    c.result(
+      c.graph(() => (kind === 'max' ? c.g.maxPool(name, x, spec) : c.g.avgPool(name, x, { ...spec, countIncludePad }))),
+      'MaxPool indices are not supported',
+    );
+  };
+}
+
+function batchNormalization(c: NodeCtx): void {
+  c.attributes(['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test', 'consumed_inputs']);
+  if (c.int('training_mode', 0) !== 0) throw c.fail('training_mode 1 is not supported; export the model in eval mode');
+  if (c.int('spatial', 1) !== 1) throw c.fail("attribute 'spatial' = 0 is not supported; supported: 1");
+  const x = c.value(0);
+  const shape = c.g.shape(x);
+  const channels = shape[shape.length - 1];
+  const roles = ['scale', 'B', 'mean', 'var'] as const;
+  const [gamma, beta, mean, variance] = roles.map((role, k) => {
+    const t = c.constant(k + 1);
+    const data = c.floats(t, role);
+    if (data.length !== channels) throw c.fail(`${role} '${t.name}' has ${data.length} values; the input ${c.onnxShape(x)} has ${channels} channels`);
+    return c.imp.addWeight(c.inputName(k + 1), data);
+  });
+  c.result(
+    c.graph(() => c.g.batchNorm(c.graphName(), x, { gamma, beta, mean, var: variance, eps: c.float('epsilon', 1e-5) })),
+    'BatchNormalization training outputs (running mean/var) are not supported',
+  );
+}
+
+function relu(c: NodeCtx): void {
+  c.attributes([]);
+  const x = c.value(0);
+  c.result(c.g.relu(c.graphName(), x));
+}
+
+function clip(c: NodeCtx): void {
+  const old = c.opset < 11;
+  c.attributes(old ? ['min', 'max'] : []);
+  const bound = (attr: 'min' | 'max', input: number): number | undefined => {
+    if (old) return c.attr(attr) === undefined ? undefined : c.float(attr, 0);
+    return c.inputName(input) === '' ? undefined : c.scalar(c.constant(input), attr);
+  };
+  const min = bound('min', 1);
+  const max = bound('max', 2);
+  const x = c.value(0);
+  if (min === undefined && max === undefined) return c.output(0, { kind: 'value', id: x });
+  if (min === 0 && (max === undefined || max === Infinity)) return c.result(c.g.relu(c.graphName(), x));
+  throw c.fail(
+    `Clip(min ${min ?? '−∞'}, max ${max ?? '+∞'}) is not supported: the engine has no clamp op; supported: Clip with min 0 and no max (= Relu)`,
+  );
+}
+
+function globalAveragePool(c: NodeCtx): void {
+  c.attributes([]);
+  const x = c.value(0);
+  c.featureMap(x);
+  c.result(c.g.globalAvgPool(c.graphName(), x));
+}
+
+function concat(c: NodeCtx): void {
+  c.attributes(['axis']);
+  if (c.attr('axis') === undefined) throw c.fail("attribute 'axis' is required");
+  const axis = c.int('axis', 1);
+  const xs = c.node.input.map((_, i) => c.value(i));
+  for (const x of xs) c.featureMap(x, `every input (channel concat of NCHW feature maps only), but '${c.g.node(x).name}'`);
+  if (axis !== 1 && axis !== -3) throw c.fail(`attribute 'axis' = ${axis} is not supported; supported: 1 (channels)`);
+  c.result(c.graph(() => c.g.concat(c.graphName(), xs)));
+}
+
+function add(c: NodeCtx): void {
+  c.attributes([]);
+  const a = c.pending(0);
+  const b = c.pending(1);
+  if (a.kind === 'scaled' || b.kind === 'scaled') {
+    // The Inception-ResNet residual x + c·y (either operand order).
+    const scaledIndex = a.kind === 'scaled' ? 0 : 1;
+    const s = scaledIndex === 0 ? a : b;
+    if (s.kind !== 'scaled') throw c.fail('internal: scaled operand expected');
+    const x = c.value(1 - scaledIndex);
+    return c.result(c.graph(() => c.g.add(c.graphName(), x, s.source, s.scale)));
+  }
+  const matmulIndex = a.kind === 'matmul' && b.kind === 'const' ? 0 : b.kind === 'matmul' && a.kind === 'const' ? 1 : -1;
+  if (matmulIndex >= 0) {
+    // MatMul by an initializer + a bias → one fully connected layer.
+    const m = matmulIndex === 0 ? a : b;
+    if (m.kind !== 'matmul' || m.id !== undefined) throw c.fail(`MatMul '${c.inputName(matmulIndex)}' already feeds other nodes; its bias Add cannot be folded`);
+    const t = c.constant(1 - matmulIndex);
+    const bias = c.floats(t, 'bias');
+    if (bias.length !== m.outFeatures) throw c.fail(`bias '${t.name}' has ${bias.length} values; MatMul '${m.node}' gives ${m.outFeatures} features`);
+    const id = c.graph(() => c.g.fc(c.imp.uniqueNodeName(m.node), m.source, {
+      outFeatures: m.outFeatures, weight: c.imp.addWeight(m.weightName, m.weight), bias: c.imp.addWeight(c.inputName(1 - matmulIndex), bias),
+    }));
+    c.imp.values.set(c.inputName(matmulIndex), { kind: 'unavailable', reason: `MatMul '${m.node}' was folded with its bias Add '${c.name}' into one layer` });
+    return c.result(id);
+  }
+  const x = c.value(0);
+  const y = c.value(1);
+  if (formatShape(c.g.shape(x)) !== formatShape(c.g.shape(y))) {
+    throw c.fail(`Add of ${c.onnxShape(x)} and ${c.onnxShape(y)}: broadcasting is not supported; both inputs must have the same shape`);
+  }
+  c.result(c.g.add(c.graphName(), x, y, 1));
+}
+
+function mul(c: NodeCtx): void {
+  c.attributes([]);
+  const constIndex = c.pending(0).kind === 'const' ? 0 : c.pending(1).kind === 'const' ? 1 : -1;
+  if (constIndex < 0) {
+    throw c.fail('Mul of two computed tensors is not supported; supported: a feature map times a scalar constant (the Inception-ResNet residual scale)');
+  }
+  const t = c.constant(constIndex);
+  const data = c.floats(t, 'scale');
+  if (data.length !== 1) throw c.fail(`Mul by a constant of dims [${t.dims.join(', ')}] is not supported; supported: a scalar (one element)`);
+  const x = c.value(1 - constIndex);
+  c.output(0, { kind: 'scaled', source: x, scale: decimalOfFloat32(data[0]), node: c.name });
+}
+
+function pad(c: NodeCtx): void {
+  const old = c.opset < 11;
+  c.attributes(old ? ['mode', 'pads', 'value'] : ['mode']);
+  const mode = c.string('mode', 'constant');
+  if (mode !== 'constant') throw c.fail(`attribute 'mode' = '${mode}' is not supported; supported: 'constant' (zeros)`);
+  let pads: number[];
+  let value = 0;
+  if (old) {
+    pads = c.ints('pads', undefined) ?? [];
+    value = c.float('value', 0);
+  } else {
+    pads = c.intsOf(c.constant(1), 'pads');
+    if (c.inputName(2) !== '') value = c.scalar(c.constant(2), 'constant_value');
+    if (c.inputName(3) !== '') throw c.fail('the axes input is not supported; give pads for all 4 axes');
+  }
+  if (value !== 0) throw c.fail(`constant value ${value} is not supported; supported: 0`);
+  if (pads.length !== 8) throw c.fail(`pads [${pads.join(', ')}] must have 8 entries (4-D NCHW)`);
+  if (pads.some((p) => !Number.isSafeInteger(p) || p < 0)) throw c.fail(`pads [${pads.join(', ')}]: negative pads (cropping) are not supported`);
+  if (pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0) {
+    throw c.fail(`pads [${pads.join(', ')}]: padding the batch or channel axis is not supported`);
+  }
+  const src = c.pending(0);
+  const base = src.kind === 'pad' ? src.source : c.value(0);
+  const acc: Pads = src.kind === 'pad' ? src.pads : { top: 0, left: 0, bottom: 0, right: 0 };
+  c.featureMap(base);
+  c.output(0, {
+    kind: 'pad', source: base, node: c.name,
+    pads: { top: acc.top + pads[2], left: acc.left + pads[3], bottom: acc.bottom + pads[6], right: acc.right + pads[7] },
+  });
+}
+
+function intTensor(dims: number[], values: number[]): OnnxTensor {
+  return { name: '', dims, dataType: DataType.INT64, int32Data: [], int64Data: values, doubleData: [], dataLocation: 0, externalData: [] };
+}
+
+function constant(c: NodeCtx): void {
+  c.attributes(['value', 'value_float', 'value_floats', 'value_int', 'value_ints']);
+  const a = c.node.attribute[0];
+  if (a === undefined || c.node.attribute.length !== 1) throw c.fail('needs exactly one of value, value_float, value_floats, value_int, value_ints');
+  let t: OnnxTensor | undefined;
+  switch (a.name) {
+    case 'value': t = a.t; break;
+    case 'value_float': t = float32Tensor('', [], Float32Array.of(a.f ?? 0)); break;
+    case 'value_floats': t = float32Tensor('', [a.floats.length], Float32Array.from(a.floats)); break;
+    case 'value_int': t = intTensor([], [a.i ?? 0]); break;
+    case 'value_ints': t = intTensor([a.ints.length], a.ints); break;
+  }
+  if (t === undefined) throw c.fail(`attribute '${a.name}' holds no tensor`);
+  c.output(0, { kind: 'const', tensor: { ...t, name: t.name || (c.node.output[0] ?? '') }, what: `Constant '${c.name}'` });
+}
+
+/** [N, C, H, W] → [N, C·H·W] (a 2-D input passes through). */
+function flattenTo2d(c: NodeCtx, x: ValueId): void {
+  if (c.g.shape(x).length === 2) return c.output(0, { kind: 'value', id: x });
+  c.featureMap(x);
+  c.result(c.g.flatten(c.graphName(), x));
+}
+
+function flatten(c: NodeCtx): void {
+  c.attributes(['axis']);
+  const axis = c.int('axis', 1);
+  const x = c.value(0);
+  const rank = c.g.shape(x).length;
+  if (axis !== 1 && axis !== 1 - rank) throw c.fail(`attribute 'axis' = ${axis} is not supported; supported: 1 (→ [N, C·H·W])`);
+  flattenTo2d(c, x);
+}
+
+function reshape(c: NodeCtx): void {
+  c.attributes(['allowzero']);
+  const x = c.value(0);
+  const target = c.intsOf(c.constant(1), 'shape');
+  const s = c.g.shape(x);
+  const n = s[0];
+  const features = s.slice(1).reduce((p, d) => p * d, 1);
+  const allowZero = flag(c, 'allowzero');
+  const first = target[0] === 0 && !allowZero ? n : target[0];
+  const ok = target.length === 2 && (target[1] === -1 || target[1] === features) &&
+    (first === n || (first === -1 && target[1] === features));
+  if (!ok) {
+    throw c.fail(`Reshape of ${c.onnxShape(x)} to [${target.join(', ')}] is not supported; supported: [N, -1] = ${formatShape([n, features])} (a flatten)`);
+  }
+  flattenTo2d(c, x);
+}
+
+/** B of a Gemm/MatMul as an fc weight [out, in] for an input of `inFeatures`. */
+function fcWeight(c: NodeCtx, inFeatures: number, transB: boolean): { weight: Float32Array; outFeatures: number } {
+  const t = c.constant(1);
+  if (t.dims.length !== 2) throw c.fail(`weight '${t.name}' must be 2-D, got dims [${t.dims.join(', ')}]`);
+  const [rows, cols] = t.dims;
+  const [outFeatures, inB] = transB ? [rows, cols] : [cols, rows];
+  if (inB !== inFeatures) {
+    throw c.fail(`weight '${t.name}' dims [${t.dims.join(', ')}]${transB ? ' (transB 1)' : ''} takes ${inB} input features; the input has ${inFeatures}`);
+  }
+  const data = c.floats(t, 'weight');
+  return { weight: transB ? data : transpose(data, rows, cols), outFeatures };
+}
+
+function matrixInput(c: NodeCtx): [ValueId, number] {
+  const x = c.value(0);
+  const s = c.g.shape(x);
+  if (s.length !== 2) throw c.fail(`input A must be 2-D [N, features], got ${c.onnxShape(x)}; add a Flatten before it`);
+  return [x, s[1]];
+}
+
+function gemm(c: NodeCtx): void {
+  c.attributes(['alpha', 'beta', 'transA', 'transB']);
+  const [x, inFeatures] = matrixInput(c);
+  if (flag(c, 'transA')) throw c.fail("attribute 'transA' = 1 is not supported; supported: 0");
+  const alpha = c.float('alpha', 1);
+  const beta = c.float('beta', 1);
+  if (alpha !== 1) throw c.fail(`attribute 'alpha' = ${alpha} is not supported; supported: 1`);
+  const { weight, outFeatures } = fcWeight(c, inFeatures, flag(c, 'transB'));
+  const cT = c.optionalConstant(2);
+  let bias: string | undefined;
+  if (cT !== undefined) {
+    if (beta !== 1) throw c.fail(`attribute 'beta' = ${beta} is not supported; supported: 1`);
+    const data = c.floats(cT, 'bias C');
+    const shapeOk = (cT.dims.length === 1 || (cT.dims.length === 2 && cT.dims[0] === 1)) && data.length === outFeatures;
+    if (!shapeOk) throw c.fail(`bias C '${cT.name}' of dims [${cT.dims.join(', ')}] is not supported; supported: [${outFeatures}] or [1, ${outFeatures}]`);
+    bias = c.imp.addWeight(c.inputName(2), data);
+  }
+  const w = c.imp.addWeight(c.inputName(1), weight);
+  c.result(c.graph(() => c.g.fc(c.graphName(), x, { outFeatures, weight: w, ...(bias !== undefined ? { bias } : {}) })));
+}
+
+function matMul(c: NodeCtx): void {
+  c.attributes([]);
+  const [x, inFeatures] = matrixInput(c);
+  const { weight, outFeatures } = fcWeight(c, inFeatures, false);
+  c.output(0, { kind: 'matmul', source: x, weight, weightName: c.inputName(1), outFeatures, node: c.name });
+}
+
+function lrn(c: NodeCtx): void {
+  c.attributes(['alpha', 'beta', 'bias', 'size']);
+  if (c.attr('size') === undefined) throw c.fail("attribute 'size' is required");
+  const size = c.int('size', 1);
+  if (size < 1) throw c.fail(`attribute 'size' = ${size} must be ≥ 1`);
+  const x = c.value(0);
+  c.featureMap(x);
+  c.result(c.g.lrn(c.graphName(), x, { size, alpha: c.float('alpha', 1e-4), beta: c.float('beta', 0.75), k: c.float('bias', 1) }));
+}
+
+function dropout(c: NodeCtx): void {
+  c.attributes(['ratio', 'seed', 'is_test', 'consumed_inputs']);
+  if (c.inputName(2) !== '' && c.intsOf(c.constant(2), 'training_mode').some((v) => v !== 0)) {
+    throw c.fail('training_mode true is not supported; export the model in eval mode');
+  }
+  c.output(0, c.pending(0));
+  if (c.node.output.length > 1) c.output(1, { kind: 'unavailable', reason: 'the Dropout mask is not supported' });
+}
+
+function identity(c: NodeCtx): void {
+  c.attributes([]);
+  c.output(0, c.pending(0));
+}
+
+function softmax(c: NodeCtx): void {
+  c.attributes(['axis']);
+  const x = c.value(0);
+  const s = c.g.shape(x);
+  const axis = c.int('axis', c.opset >= 13 ? -1 : 1);
+  const rank = s.length;
+  // The Graph's softmax runs over the last NHWC axis = ONNX axis 1 of a 4-D tensor.
+  const channelAxis = axis === 1 || axis === 1 - rank;
+  const ok = rank === 2 ? channelAxis : channelAxis && (c.opset >= 13 || (s[1] === 1 && s[2] === 1));
+  if (!ok) throw c.fail(`Softmax over axis ${axis} of ${c.onnxShape(x)} is not supported; supported: the channel/feature axis 1`);
+  c.result(c.g.softmax(c.graphName(), x));
+}
+
+/** Handlers by op type (default domain 'ai.onnx'). */
+export const OPS: Readonly<Record<string, Handler>> = {
+  Conv: conv, BatchNormalization: batchNormalization, Relu: relu, Clip: clip,
+  MaxPool: pool('max'), AveragePool: pool('avg'), GlobalAveragePool: globalAveragePool,
+  Concat: concat, Add: add, Mul: mul, Pad: pad, Constant: constant,
+  Flatten: flatten, Reshape: reshape, Gemm: gemm, MatMul: matMul,
+  LRN: lrn, Dropout: dropout, Identity: identity, Softmax: softmax,
+};
+
+export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);
