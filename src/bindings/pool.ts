@@ -17,7 +17,9 @@
  * blocked in `Atomics.wait` cannot see a sibling worker's `exit`/`error` event, so only a thread
  * that never blocks can turn a dead worker into a rejected `run()` instead of a hang. Browsers
  * need the coordinator off the page's main thread anyway (it may not block). The cost is one
- * completion message per run (DESIGN.md §9: postMessage ~23 µs), paid once per run, not per step.
+ * wake-up and one completion signal per run (bench/pool.ts: ~35–90 µs for an empty run() on 2
+ * threads), paid once per run, not per step: between steps threads meet at the barrier (~0.4 µs
+ * when the spin catches it, ~10 µs through the futex).
  * With `threads === 1` there is no worker at all: `run()` computes inline on the calling thread
  * (serverless runtimes, pages without SharedArrayBuffer).
  *
@@ -79,7 +81,7 @@ export const CONTROL_BYTES = {
 
 export const MESSAGE_MAX_BYTES = CONTROL_BYTES.taskCounters - CONTROL_BYTES.message;
 export const COMMAND_RUN = 1;
-/** Return to the event loop to receive the `load` message posted just before. */
+/** Return to the event loop to receive the `load` message (posted right after the notify). */
 export const COMMAND_LOAD = 2;
 /** `failed` value when the coordinator saw a worker die. */
 export const FAILED_BY_COORDINATOR = -1;
@@ -136,16 +138,23 @@ export interface WorkerPoolOptions {
   /** Receives the one warning when threads were asked for but cannot be had (default console.warn). */
   warn?: (message: string) => void;
   /**
-   * Spin budget at a barrier before `Atomics.wait`, in µs (default 5). Forced to 0 when there are
-   * more threads than cores: a spinning thread would steal the core of the one it waits for.
+   * Spin budget before `Atomics.wait` (at barriers and when idle), in µs (default 5). Forced to 0
+   * when there are more threads than cores: a spinning thread would steal the core of the one it
+   * waits for. bench/pool.ts: 5 µs turns a ~10 µs futex barrier into ~0.4 µs on an idle machine
+   * and costs ~3 µs per barrier on an oversubscribed one; 20 µs costs 2–3× there.
    */
   spinMicros?: number;
-  /** Run completion signal (default 'message'; see bench/pool.ts for the measurement). */
+  /**
+   * How the last worker signals the end of a run: 'waitAsync' (the coordinator awaits
+   * `Atomics.waitAsync` on the `done` word) or 'message' (one postMessage). Default 'waitAsync'
+   * where the runtime has it: bench/pool.ts, empty run() on 2 threads, medians 4–30 µs lower than
+   * 'message' over four runs, equal minima (~30 µs).
+   */
   completion?: Completion;
 }
 
 const DEFAULT_SPIN_MICROS = 5;
-const DEFAULT_COMPLETION: Completion = 'message';
+const DEFAULT_COMPLETION: Completion = 'waitAsync' in Atomics ? 'waitAsync' : 'message';
 
 interface Runner {
   load(program: Program): Promise<void>;
@@ -199,6 +208,10 @@ export class WorkerPool {
           `memory (${memory.buffer.byteLength} bytes): allocate poolControlBytes(maxSteps) bytes for it`,
       );
     }
+    const completion = options.completion ?? DEFAULT_COMPLETION;
+    if (completion === 'waitAsync' && !('waitAsync' in Atomics)) {
+      throw new Error("inception-wasm: Atomics.waitAsync is unavailable in this runtime: use completion 'message'");
+    }
     const spin = threads <= f.cores ? (options.spinMicros ?? DEFAULT_SPIN_MICROS) : 0;
     const crew = new WorkerCrew({
       module,
@@ -207,7 +220,7 @@ export class WorkerPool {
       controlBase: controlBase(controlOffset),
       maxSteps,
       spinMicros: spin,
-      completion: options.completion ?? DEFAULT_COMPLETION,
+      completion,
     });
     await crew.start();
     return new WorkerPool(threads, maxSteps, crew);
@@ -248,7 +261,7 @@ export class WorkerPool {
 
   private enqueue(op: () => Promise<void>): Promise<void> {
     const result = this.queue.then(() => {
-      if (this.disposed) throw new Error('inception-wasm: the WorkerPool has been disposed');
+      if (this.disposed) throw disposedError();
       return op();
     });
     this.queue = result.catch(() => undefined);
@@ -447,11 +460,12 @@ class WorkerCrew implements Runner {
   private async sendProgram(program: Program): Promise<void> {
     const generation = ++this.generation;
     await this.expect('loaded', this.config.threads, () => {
-      for (const w of this.workers) w.post({ type: 'load', program, generation });
-      // Workers idling in Atomics.wait return to their event loop to receive the message.
+      // Workers idling in Atomics.wait return to their event loop to receive the message. The
+      // words come first: a worker may take the message at once and then read them.
       Atomics.store(this.i32, this.word(CONTROL_BYTES.command), COMMAND_LOAD);
       Atomics.store(this.i32, this.word(CONTROL_BYTES.generation), generation);
       Atomics.notify(this.i32, this.word(CONTROL_BYTES.generation));
+      for (const w of this.workers) w.post({ type: 'load', program, generation });
     });
   }
 
@@ -479,21 +493,27 @@ class WorkerCrew implements Runner {
   private onWorkerLost(thread: number, reason: string): void {
     if (this.disposed) return;
     this.broken = true;
-    if (!this.pending) return;
-    // Wake every word a worker may wait on in a run; they see `failed` and go back to idle.
-    const { i32, word } = this;
-    Atomics.compareExchange(i32, word(CONTROL_BYTES.failed), 0, FAILED_BY_COORDINATOR);
-    Atomics.add(i32, word(CONTROL_BYTES.barrierGeneration), 1);
-    Atomics.notify(i32, word(CONTROL_BYTES.barrierGeneration));
-    Atomics.store(i32, word(CONTROL_BYTES.done), 1);
-    Atomics.notify(i32, word(CONTROL_BYTES.done));
     this.settle(new Error(`inception-wasm: worker ${thread} ${reason}; the pool will be rebuilt on the next run()`));
   }
 
+  /**
+   * Rejects the pending operation, if any. A run in flight is failed in shared memory too: every
+   * word a worker may wait on is bumped and notified, so the survivors see `failed` and go back
+   * to idle, and a pending `Atomics.waitAsync` on `done` resolves (and is ignored).
+   */
   private settle(error: Error): void {
     const p = this.pending;
+    if (!p) return;
     this.pending = undefined;
-    p?.reject(error);
+    if (p.kind === 'done') {
+      const { i32, word } = this;
+      Atomics.compareExchange(i32, word(CONTROL_BYTES.failed), 0, FAILED_BY_COORDINATOR);
+      Atomics.add(i32, word(CONTROL_BYTES.barrierGeneration), 1);
+      Atomics.notify(i32, word(CONTROL_BYTES.barrierGeneration));
+      Atomics.store(i32, word(CONTROL_BYTES.done), 1);
+      Atomics.notify(i32, word(CONTROL_BYTES.done));
+    }
+    p.reject(error);
   }
 
   private readMessage(): string {
@@ -512,17 +532,17 @@ class WorkerCrew implements Runner {
 }
 
 function disposedError(): Error {
-  return new Error('inception-wasm: the WorkerPool was disposed');
+  return new Error('inception-wasm: the WorkerPool has been disposed');
 }
 
-type WaitAsync = (i32: Int32Array, index: number, value: number) => { async: boolean; value: Promise<string> | string };
+type WaitAsyncResult = { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 
-/** `Atomics.waitAsync` (ES2024; in Node ≥ 16 and Chromium, not yet in every browser's typings). */
+/** `Atomics.waitAsync` (ES2024: Node ≥ 16, Chromium, Safari ≥ 16.4; checked at create). */
 function waitAsync(i32: Int32Array, index: number, value: number): Promise<string> {
-  const fn = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync;
-  if (!fn) throw new Error("inception-wasm: Atomics.waitAsync is unavailable here: use completion 'message'");
-  const r = fn(i32, index, value);
-  return r.async ? (r.value as Promise<string>) : Promise.resolve(r.value as string);
+  const r = (Atomics as unknown as { waitAsync(i: Int32Array, index: number, value: number): WaitAsyncResult }).waitAsync(
+    i32, index, value,
+  );
+  return r.async ? r.value : Promise.resolve(r.value);
 }
 
 /* ------------------------------------------------------------------------------------------ *
@@ -576,7 +596,8 @@ function nodeWorkerEntry(): { url: URL } | { code: string } {
 /** Browsers: a module worker; there is no `exit` event, a crash shows as `error`. Untested here. */
 async function browserSpawner(): Promise<SpawnWorker> {
   return (index, events) => {
-    const w = new globalThis.Worker(new URL('./worker.js', import.meta.url), {
+    // Written out literally so that bundlers (Vite, webpack 5) see and emit the worker entry.
+    const w = new Worker(new URL('./worker.js', import.meta.url), {
       type: 'module',
       name: `inception-wasm pool worker ${index}`,
     });

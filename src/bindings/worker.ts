@@ -17,7 +17,7 @@
  */
 
 import {
-  COMMAND_LOAD,
+  COMMAND_RUN,
   CONTROL_BYTES,
   MESSAGE_MAX_BYTES,
   type FromWorker,
@@ -90,7 +90,7 @@ class PoolThread {
         while (Atomics.load(i32, this.generation) === this.seen) Atomics.wait(i32, this.generation, this.seen);
       }
       this.seen = Atomics.load(i32, this.generation);
-      if (Atomics.load(i32, this.command) === COMMAND_LOAD) return;
+      if (Atomics.load(i32, this.command) !== COMMAND_RUN) return; // COMMAND_LOAD: the program comes by message
       this.runProgram();
     }
   }

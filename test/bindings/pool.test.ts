@@ -145,8 +145,9 @@ async function newPool(threads: number, extra: Partial<Parameters<typeof WorkerP
 beforeAll(async () => {
   module = await compileKernelModule({ build: 'baseline', shared: true });
   arena = new Arena({ shared: true, initialBytes: 1 << 20 });
-  // Pools first, programs after: the memory grows under running workers.
-  const created = await Promise.all([1, 2, 3].map((t) => newPool(t)));
+  // Pools first, programs after: the memory grows under running workers. The 2-thread pool
+  // signals completion by Atomics.waitAsync (the default), the 3-thread one by message.
+  const created = await Promise.all([newPool(1), newPool(2, { completion: 'waitAsync' }), newPool(3, { completion: 'message' })]);
   created.forEach((p, i) => pools.set(i + 1, p));
 });
 
@@ -184,6 +185,21 @@ describe('WorkerPool results', () => {
     });
   }
 
+  for (const threads of [1, 2, 3]) {
+    it(`every run() executes each task exactly once: an in-place doubling, loaded once and run 10 times, gives ×1024 (${threads} thread(s))`, async () => {
+      const pool = pools.get(threads)!;
+      const pixels = 300;
+      const offset = arena.putF32(new Float32Array(pixels * 4).fill(1));
+      const x: View = { offset, batch: 1, height: 1, width: pixels, channels: 4, pixelStrideBytes: 16, imageStrideBytes: pixels * 16 };
+      const double: AddStep = {
+        kind: 'add', name: 'double', a: x, b: x, out: x, scale: 1, clamp: CLAMPS[0], pixelsPerTask: 7, tasks: pixelTasks(x, 7), macs: 0,
+      };
+      await pool.load({ steps: [double], scratchOffset: 0, scratchBytesPerThread: 0, gemmMr: 6 });
+      for (let run = 0; run < 10; run++) await pool.run();
+      expect(new Set(arena.f32(offset, pixels * 4))).toEqual(new Set([1024]));
+    });
+  }
+
   it('concurrent run() and load() calls queue and settle in call order', async () => {
     const pool = pools.get(2)!;
     const other = buildChain(arena, { ...SMALL, seed: 99, steps: 20 });
@@ -216,23 +232,31 @@ describe('WorkerPool results', () => {
 });
 
 describe('WorkerPool failures', () => {
-  it('a worker terminated mid-run rejects the run naming it; the next run rebuilds the pool and is correct', async () => {
-    const pool = await newPool(2);
-    try {
-      // ~150 steps over 4 MB buffers: long enough that the kill lands inside the run.
-      const long = buildLongChain();
-      await pool.load(long.program);
-      const running = pool.run();
-      void pool.simulateWorkerCrash(1);
-      await expect(running).rejects.toThrow(/worker 1 exited \(code 1\)/);
-      long.clearOutputs();
-      await pool.run();
-      expect(firstDifference(long.bits(), long.expected)).toBeUndefined();
-      expect(pool.threads).toBe(2);
-    } finally {
-      await pool.dispose();
-    }
-  });
+  for (const completion of ['waitAsync', 'message'] as const) {
+    it(`a worker terminated mid-run rejects the run naming it; the next run rebuilds the pool and is correct (completion by ${completion})`, async () => {
+      const pool = await newPool(2, { completion });
+      try {
+        // The kill is requested before the run's first step; the run cannot pass a barrier without
+        // worker 1, and 100 steps over 2 MB buffers outlast the termination by far.
+        const long = buildChain(arena, { seed: 7, steps: 100, pixels: 32768, channels: 16, pixelStride: 16, pixelsPerTask: [1024, 4096, 9000] });
+        await pool.load(long.program);
+        const running = pool.run();
+        void pool.simulateWorkerCrash(1);
+        await expect(running).rejects.toThrow(/worker 1 exited \(code 1\); the pool will be rebuilt/);
+        long.clearOutputs();
+        await pool.run();
+        expect(firstDifference(long.bits(), long.expected)).toBeUndefined();
+        expect(pool.threads).toBe(2);
+        // A worker dying between runs: the next run rebuilds first.
+        await pool.simulateWorkerCrash(0);
+        long.clearOutputs();
+        await pool.run();
+        expect(firstDifference(long.bits(), long.expected)).toBeUndefined();
+      } finally {
+        await pool.dispose();
+      }
+    });
+  }
 
   for (const threads of [1, 2]) {
     it(`a kernel trap (out-of-bounds output) rejects with ${threads === 1 ? 'the step' : 'the worker, the step'} and the cause; the pool stays usable (${threads} thread(s))`, async () => {
@@ -314,7 +338,7 @@ describe('WorkerPool without threads', () => {
       warn: (m) => warnings.push(m),
     });
     expect(pool.threads).toBe(1);
-    expect(warnings).toEqual([expect.stringMatching(/1 thread instead of 2: .*memory .* is not shared/)]);
+    expect(warnings).toEqual([expect.stringMatching(/1 thread instead of 2: .*Memory given to the pool is not shared/)]);
     const chain = buildChain(plain, { ...SMALL, steps: 8 });
     await pool.load(chain.program);
     await pool.run();
@@ -350,8 +374,3 @@ describe('WorkerPool without threads', () => {
     }
   });
 });
-
-/** A chain long enough (≳100 ms) to be killed in the middle: 150 steps over 65536 pixels × 16 channels. */
-function buildLongChain(): Chain {
-  return buildChain(arena, { seed: 7, steps: 150, pixels: 65536, channels: 16, pixelStride: 16, pixelsPerTask: [1024, 4096, 9000] });
-}
