@@ -250,10 +250,7 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
       return runConvTask(k, program, step, task, thread);
     case 'dwconv': {
       const { input: x, out } = step;
-      const rowBlocks = Math.ceil(out.height / step.rowsPerTask);
-      const n = Math.floor(task / rowBlocks);
-      const oyStart = (task % rowBlocks) * step.rowsPerTask;
-      const oyEnd = Math.min(oyStart + step.rowsPerTask, out.height);
+      const [n, oyStart, oyEnd] = rowBlock(out.height, step.rowsPerTask, task);
       k.f32_dwconv_nhwc(
         x.offset + n * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.multiplier,
         step.kernelH, step.kernelW, step.strideH, step.strideW, step.padTop, step.padLeft, out.width, oyStart, oyEnd,
@@ -265,10 +262,7 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
     case 'maxPool':
     case 'avgPool': {
       const { input: x, out } = step;
-      const rowBlocks = Math.ceil(out.height / step.rowsPerTask);
-      const n = Math.floor(task / rowBlocks);
-      const oyStart = (task % rowBlocks) * step.rowsPerTask;
-      const oyEnd = Math.min(oyStart + step.rowsPerTask, out.height);
+      const [n, oyStart, oyEnd] = rowBlock(out.height, step.rowsPerTask, task);
       const inPtr = x.offset + n * x.imageStrideBytes;
       const outPtr = out.offset + n * out.imageStrideBytes;
       if (step.kind === 'maxPool') {
@@ -359,6 +353,16 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
   }
 }
 
+/**
+ * Output rows of a row-block task: tasks = batch · ceil(outH / rowsPerTask), image-major.
+ * Returns [image, oyStart, oyEnd).
+ */
+function rowBlock(outH: number, rowsPerTask: number, task: number): [number, number, number] {
+  const blocks = Math.ceil(outH / rowsPerTask);
+  const oyStart = (task % blocks) * rowsPerTask;
+  return [Math.floor(task / blocks), oyStart, Math.min(oyStart + rowsPerTask, outH)];
+}
+
 /** Pixel `p` of a view, counting pixels across images (`p = n·H·W + y·W + x`). */
 function pixelPtr(v: View, p: number): number {
   const perImage = v.height * v.width;
@@ -414,10 +418,7 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
     aPtr = pixelPtr(x, firstPixel);
     aStride = x.pixelStrideBytes;
   } else {
-    const rowBlocks = Math.ceil(step.outH / step.rowsPerTask);
-    const n = Math.floor(rowTask / rowBlocks);
-    const oyStart = (rowTask % rowBlocks) * step.rowsPerTask;
-    const oyEnd = Math.min(oyStart + step.rowsPerTask, step.outH);
+    const [n, oyStart, oyEnd] = rowBlock(step.outH, step.rowsPerTask, rowTask);
     aPtr = program.scratchOffset + thread * program.scratchBytesPerThread;
     aStride = step.depth * 4;
     rows = (oyEnd - oyStart) * step.outW;
