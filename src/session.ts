@@ -14,7 +14,7 @@ import { asKernels, type Kernels } from './bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild, type WasmSource } from './bindings/wasm-module.js';
 import { compileGraph, type CompiledGraph, type WeightMap } from './graph/compile.js';
 import { graphCost } from './graph/cost.js';
-import { profileProgram, runProgramInline, type StepProfile } from './graph/executor.js';
+import { profileProgram, runProgramChecked, runProgramInline, type StepProfile } from './graph/executor.js';
 import type { Graph } from './graph/graph.js';
 import { ALL_PASSES, type PassName } from './graph/passes.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
@@ -60,6 +60,13 @@ export interface SessionOptions {
   wasm?: WasmSource;
   /** Upper bound on wasm memory; session creation fails with the bytes needed when exceeded. */
   maxMemoryBytes?: number;
+  /**
+   * Debug mode: each run executes step by step on the calling thread and checks every step's
+   * output; the first non-finite value throws an error naming the node. Slow; for finding bugs.
+   */
+  debug?: boolean;
+  /** Reject inputs holding NaN or ±Infinity (default false; can be set per run). */
+  checkFinite?: boolean;
   /** Where warnings go (default console.warn). */
   warn?: (message: string) => void;
 }
@@ -83,6 +90,8 @@ export interface SessionInfo {
 export interface RunOptions {
   /** Layout of `input` (default 'nchw', as in ONNX/PyTorch). */
   layout?: Layout;
+  /** Reject an input holding NaN or ±Infinity (default: the session's `checkFinite`). */
+  checkFinite?: boolean;
 }
 
 export interface RunResult {
@@ -104,6 +113,8 @@ export interface Session {
   /** The outputs: name and shape `[batch, classes]`. */
   readonly outputs: readonly TensorInfo[];
   readonly graph: Graph;
+  /** Current size of the session's wasm memory in bytes (constant after creation: runs allocate nothing). */
+  readonly memoryBytes: number;
   run(input: Float32Array, options?: RunOptions): Promise<RunResult>;
   /** Per-step timings (one thread, best of `repeats`) on the last input. */
   profile(repeats?: number): StepProfile[];
@@ -229,7 +240,8 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     } else {
       arena.f32(input.offset, data.length).set(data);
     }
-    if (pool) await pool.run();
+    if (options.debug) runProgramChecked(k, compiled.program, arena);
+    else if (pool) await pool.run();
     else runProgramInline(k, compiled.program);
     const logits = new Float32Array(batch * classes);
     for (let n = 0; n < batch; n++) {
@@ -243,10 +255,14 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     graph: g,
     inputs: [{ name: modelInputs?.[0]?.name ?? g.node(g.inputs[0]).name, shape: info.inputShape }],
     outputs: [{ name: modelOutputs?.[0]?.name ?? 'logits', shape: info.outputShape }],
+    get memoryBytes() {
+      return arena.memory.buffer.byteLength;
+    },
     run(data, runOptions = {}) {
       const layout = runOptions.layout ?? 'nchw';
+      const checkFinite = runOptions.checkFinite ?? options.checkFinite ?? false;
       const result = queue.then(() => {
-        validateInput(data, layout, info.inputShape);
+        validateInput(data, layout, info.inputShape, checkFinite);
         return runOnce(data, layout);
       });
       queue = result.catch(() => undefined);
@@ -265,7 +281,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
 }
 
 /** Checks an input against the planned `[batch, C, H, W]` before any kernel runs. */
-function validateInput(data: Float32Array, layout: Layout, planned: number[]): void {
+function validateInput(data: Float32Array, layout: Layout, planned: number[], checkFinite: boolean): void {
   const [batch, c, h, w] = planned;
   const image = c * h * w;
   const shape = layout === 'nchw' ? `[${batch},${c},${h},${w}]` : `[${batch},${h},${w},${c}]`;
@@ -277,5 +293,12 @@ function validateInput(data: Float32Array, layout: Layout, planned: number[]): v
     throw new Error(
       `inception-wasm: input 'input': expected ${shape} (${batch * image} floats; or a multiple of ${image} up to batch ${batch}), got ${data.length} floats`,
     );
+  }
+  if (checkFinite) {
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new Error(`inception-wasm: input 'input' holds a non-finite value (${data[i]}) at index ${i}; inputs must be finite (checkFinite is on)`);
+      }
+    }
   }
 }

@@ -3,12 +3,50 @@
  * path walks the same steps in the worker pool (src/bindings/pool.ts).
  */
 
-import { runTask, type Kernels, type Program, type Step } from '../bindings/program.js';
+import type { Arena } from '../bindings/arena.js';
+import { runTask, type Kernels, type Program, type Step, type View } from '../bindings/program.js';
 
 /** Runs every task of every step in order on the calling thread (thread index `thread`). */
 export function runProgramInline(k: Kernels, program: Program, thread = 0): void {
   for (const step of program.steps) {
     for (let t = 0; t < step.tasks; t++) runTask(k, program, step, t, thread);
+  }
+}
+
+/** The views a step writes. */
+function stepOutputs(step: Step): View[] {
+  switch (step.kind) {
+    case 'conv':
+      return step.outputs.map((o) => o.out);
+    case 'nhwcToNchw':
+      return [];
+    default:
+      return [step.out];
+  }
+}
+
+/**
+ * Debug execution: runs step by step on the calling thread and checks each step's outputs; throws
+ * at the first non-finite value, naming the step (= graph node name) and the position.
+ */
+export function runProgramChecked(k: Kernels, program: Program, arena: Arena): void {
+  for (const step of program.steps) {
+    for (let t = 0; t < step.tasks; t++) runTask(k, program, step, t, 0);
+    for (const v of stepOutputs(step)) {
+      for (let n = 0; n < v.batch; n++) {
+        for (let p = 0; p < v.height * v.width; p++) {
+          const values = arena.f32(v.offset + n * v.imageStrideBytes + p * v.pixelStrideBytes, v.channels);
+          for (let c = 0; c < v.channels; c++) {
+            if (!Number.isFinite(values[c])) {
+              throw new Error(
+                `inception-wasm: node '${step.name}' (${step.kind}) produced ${values[c]} at image ${n}, ` +
+                  `pixel (${Math.floor(p / v.width)}, ${p % v.width}), channel ${c}: the first non-finite value of this run`,
+              );
+            }
+          }
+        }
+      }
+    }
   }
 }
 
