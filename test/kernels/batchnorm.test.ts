@@ -7,10 +7,11 @@
  * |y − ref| ≤ u·(2·|x·s| + |t|) + u·|ref| — a couple of ulps of the largest term. Checked with the
  * case's largest 2·|x·s| + |t| (+0.01% for second-order terms and the f64 fold).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { batchNormScaleShift, normalizeKernels, type BatchNormParams } from '../../src/bindings/kernels/normalize.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertClose, assertNoStrayWrites, BUILDS, Guarded, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import {
+  assertKernelOutput, forEachBuild, Guarded, randomArray, runOnceAndInPieces, seededRandom, StridedView, type KernelEnv,
+} from '../helpers/kernel-env.js';
 import { batchNormReference } from '../reference/batchnorm.js';
 import type { ClampBounds } from '../reference/elementwise.js';
 
@@ -45,8 +46,7 @@ const CASES: BnCase[] = [
 ];
 
 function randomCases(count: number, seed: number): BnCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { next, int } = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const c: BnCase = {
       name: '', pixels: int(1, 30), channels: int(1, 80), clamp: next() < 0.5 ? RELU : NONE, eps: next() < 0.5 ? 1e-3 : 1e-5,
@@ -58,78 +58,46 @@ function randomCases(count: number, seed: number): BnCase[] {
   });
 }
 
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
-function pixelRanges(pixels: number, pieces: number): [number, number][] {
-  const per = Math.ceil(pixels / pieces);
-  const out: [number, number][] = [];
-  for (let p = 0; p < pixels; p += per) out.push([p, Math.min(per, pixels - p)]);
-  return out;
-}
-
 function runCase(env: KernelEnv, c: BnCase): void {
   const { arena } = env;
   const k = normalizeKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { pixels, channels, clamp } = c;
-    const seed = pixels * 101 + channels;
-    const stats: BatchNormParams = {
-      gamma: c.noGamma ? undefined : randomArray(channels, seed + 1, 0.2, 2),
-      beta: c.noBeta ? undefined : randomArray(channels, seed + 2, -1, 1),
-      mean: randomArray(channels, seed + 3, -1, 1),
-      var: randomArray(channels, seed + 4, 0.01, 3),
-      eps: c.eps,
-    };
-    const x = randomArray(pixels * channels, seed, -3, 3);
-    const ref = batchNormReference(x, channels, stats, clamp);
-    const { scale, shift } = batchNormScaleShift(stats);
-    let largest = 0;
-    for (let i = 0; i < x.length; i++) {
-      const ch = i % channels;
-      const s = (stats.gamma ? stats.gamma[ch] : 1) / Math.sqrt(stats.var[ch] + c.eps);
-      const t = (stats.beta ? stats.beta[ch] : 0) - stats.mean[ch] * s;
-      largest = Math.max(largest, 2 * Math.abs(x[i] * s) + Math.abs(t));
-    }
-    const tol = { abs: 1.0001 * U * largest, rel: 1.0001 * U };
-
-    const scaleBlock = new Guarded(arena, channels, scale);
-    const shiftBlock = new Guarded(arena, channels, shift);
-    const results: Float32Array[] = [];
-    for (const ranges of [pixelRanges(pixels, 1), pixelRanges(pixels, c.pieces ?? 3)]) {
-      const label = `${c.name} (${ranges.length} call${ranges.length > 1 ? 's' : ''})`;
-      const xv = new StridedView(arena, pixels, channels, channels + (c.inExtra ?? 0), x);
-      const yv = c.inPlace ? xv : new StridedView(arena, pixels, channels, channels + (c.outExtra ?? 0));
-      for (const [p0, count] of ranges) {
-        k.f32_batchnorm_nhwc(xv.ptr + p0 * xv.pixelStrideBytes, xv.pixelStrideBytes, count, channels,
-          scaleBlock.ptr, shiftBlock.ptr, yv.ptr + p0 * yv.pixelStrideBytes, yv.pixelStrideBytes, clamp.lo, clamp.hi);
-      }
-      assertNoStrayWrites(xv, label);
-      assertNoStrayWrites(yv, label);
-      if (!c.inPlace) expect(yv.block.untouched(valueIndices(yv)), `${label}: outputs never written`).toEqual([]);
-      assertClose(yv.read(), ref, tol, label);
-      results.push(yv.read());
-    }
-    const bad = results[1].findIndex((v, i) => !Object.is(v, results[0][i]));
-    expect(bad, `${c.name}: pieces vs one call differ at [${bad}]`).toBe(-1);
-  } finally {
-    arena.release(mark);
+  const { pixels, channels, clamp } = c;
+  const seed = pixels * 101 + channels;
+  const stats: BatchNormParams = {
+    gamma: c.noGamma ? undefined : randomArray(channels, seed + 1, 0.2, 2),
+    beta: c.noBeta ? undefined : randomArray(channels, seed + 2, -1, 1),
+    mean: randomArray(channels, seed + 3, -1, 1),
+    var: randomArray(channels, seed + 4, 0.01, 3),
+    eps: c.eps,
+  };
+  const x = randomArray(pixels * channels, seed, -3, 3);
+  const ref = batchNormReference(x, channels, stats, clamp);
+  const { scale, shift } = batchNormScaleShift(stats);
+  let largest = 0;
+  for (let i = 0; i < x.length; i++) {
+    const ch = i % channels;
+    const s = (stats.gamma ? stats.gamma[ch] : 1) / Math.sqrt(stats.var[ch] + c.eps);
+    const t = (stats.beta ? stats.beta[ch] : 0) - stats.mean[ch] * s;
+    largest = Math.max(largest, 2 * Math.abs(x[i] * s) + Math.abs(t));
   }
-}
+  const tol = { abs: 1.0001 * U * largest, rel: 1.0001 * U };
 
-for (const build of BUILDS) {
-  describe(`batchnorm kernel (${build})`, () => {
-    let env: KernelEnv;
-    beforeAll(async () => {
-      env = await kernelEnv(build);
-    });
-    for (const c of CASES) it(c.name, () => runCase(env, c));
+  const scaleBlock = new Guarded(arena, channels, scale);
+  const shiftBlock = new Guarded(arena, channels, shift);
+  runOnceAndInPieces(c.name, pixels, c.pieces ?? 3, (ranges, label) => {
+    const xv = new StridedView(arena, pixels, channels, channels + (c.inExtra ?? 0), x);
+    const yv = c.inPlace ? xv : new StridedView(arena, pixels, channels, channels + (c.outExtra ?? 0));
+    for (const [p0, count] of ranges) {
+      k.f32_batchnorm_nhwc(xv.ptr + p0 * xv.pixelStrideBytes, xv.pixelStrideBytes, count, channels,
+        scaleBlock.ptr, shiftBlock.ptr, yv.ptr + p0 * yv.pixelStrideBytes, yv.pixelStrideBytes, clamp.lo, clamp.hi);
+    }
+    return assertKernelOutput(yv, ref, label, { inputs: [xv], tol });
   });
 }
+
+forEachBuild('batchnorm kernel (%s)', (env) => {
+  for (const c of CASES) it(c.name, () => runCase(env, c));
+});
 
 describe('batchNormScaleShift', () => {
   it('folds γ, β, mean, var, ε into scale = γ/√(var+ε), shift = β − mean·scale', () => {

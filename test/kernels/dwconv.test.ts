@@ -8,11 +8,10 @@
  * Stability, §3.1); the reference's one rounding to f32 adds u·|result| ≤ u·Σ|terms|; the clamp
  * is 1-Lipschitz. Checked against the case's largest Σ|terms|.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convKernels, depthwiseWeightsFromTf, depthwiseWeightsFromTorch } from '../../src/bindings/kernels/conv.js';
 import { pads, resolveWindow, type Padding, type Pads, type Window2d } from '../../src/graph/geometry.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertClose, assertNoStrayWrites, BUILDS, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertWholeAndSplit, forEachBuild, randomArray, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { convNhwcReference } from '../reference/conv.js';
 
 const U = 2 ** -24;
@@ -59,8 +58,7 @@ const CASES: DwconvCase[] = [
 ];
 
 function randomCases(count: number, seed: number): DwconvCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { next, int } = seededRandom(seed);
   const cases: DwconvCase[] = [];
   while (cases.length < count) {
     const kh = [1, 3, 5, 7][int(0, 3)];
@@ -82,68 +80,46 @@ function randomCases(count: number, seed: number): DwconvCase[] {
   return cases;
 }
 
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
 function runCase(env: KernelEnv, c: DwconvCase): void {
   const { arena } = env;
   const k = convKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const batch = c.batch ?? 1;
-    const { inH, inW, inChannels, multiplier, window: w } = c;
-    const outChannels = inChannels * multiplier;
-    const { outH, outW, pads: p } = resolveWindow(inH, inW, w);
-    const inStride = inChannels + (c.inExtra ?? 0);
-    const outStride = outChannels + (c.outExtra ?? 0);
-    const seed = inH * 1009 + inChannels * 17 + multiplier;
-    const input = randomArray(batch * inH * inW * inChannels, seed);
-    const weightOihw = randomArray(outChannels * w.kernelH * w.kernelW, seed + 1);
-    const bias = c.bias ? randomArray(outChannels, seed + 2) : undefined;
-    const lo = c.lo ?? -Infinity;
-    const hi = c.hi ?? Infinity;
-    const ref = convNhwcReference({
-      input, batch, inH, inW, inChannels, outChannels, groups: inChannels, weight: weightOihw, bias, window: w, lo, hi,
-    });
-    const tol = { abs: (ref.terms + 2) * U * ref.absSum.reduce((m, v) => Math.max(m, v), 0) };
+  const batch = c.batch ?? 1;
+  const { inH, inW, inChannels, multiplier, window: w } = c;
+  const outChannels = inChannels * multiplier;
+  const { outH, outW, pads: p } = resolveWindow(inH, inW, w);
+  const inStride = inChannels + (c.inExtra ?? 0);
+  const outStride = outChannels + (c.outExtra ?? 0);
+  const seed = inH * 1009 + inChannels * 17 + multiplier;
+  const input = randomArray(batch * inH * inW * inChannels, seed);
+  const weightOihw = randomArray(outChannels * w.kernelH * w.kernelW, seed + 1);
+  const bias = c.bias ? randomArray(outChannels, seed + 2) : undefined;
+  const lo = c.lo ?? -Infinity;
+  const hi = c.hi ?? Infinity;
+  const ref = convNhwcReference({
+    input, batch, inH, inW, inChannels, outChannels, groups: inChannels, weight: weightOihw, bias, window: w, lo, hi,
+  });
+  const tol = { abs: (ref.terms + 2) * U * ref.absSum.reduce((m, v) => Math.max(m, v), 0) };
 
-    const inView = new StridedView(arena, batch * inH * inW, inChannels, inStride, input);
-    const wPtr = arena.putF32(depthwiseWeightsFromTorch(weightOihw, inChannels, multiplier, w.kernelH, w.kernelW));
-    const biasPtr = bias ? arena.putF32(bias) : 0;
-    const blocks = [[0, outH], [0, Math.floor(outH / 2)], [Math.floor(outH / 2), outH - 1], [outH - 1, outH]];
-    const whole = new StridedView(arena, batch * outH * outW, outChannels, outStride);
-    const split = new StridedView(arena, batch * outH * outW, outChannels, outStride);
-    blocks.forEach(([y0, y1], i) => {
-      const out = i === 0 ? whole : split;
-      for (let n = 0; n < batch; n++) {
-        k.f32_dwconv_nhwc(
-          inView.ptr + n * inH * inW * inStride * 4, inStride * 4, inH, inW, inChannels, multiplier,
-          w.kernelH, w.kernelW, w.strideH, w.strideW, p.top, p.left, outW, y0, y1,
-          wPtr, biasPtr, out.ptr + n * outH * outW * outStride * 4, outStride * 4, lo, hi,
-        );
-      }
-    });
-    for (const [out, label] of [[whole, `${c.name} (one call)`], [split, `${c.name} (row blocks)`]] as const) {
-      assertNoStrayWrites(out, label);
-      expect(out.block.untouched(valueIndices(out)), `${label}: outputs never written`).toEqual([]);
-      assertClose(out.read(), ref.output, tol, label);
+  const inView = new StridedView(arena, batch * inH * inW, inChannels, inStride, input);
+  const wPtr = arena.putF32(depthwiseWeightsFromTorch(weightOihw, inChannels, multiplier, w.kernelH, w.kernelW));
+  const biasPtr = bias ? arena.putF32(bias) : 0;
+  const blocks = [[0, outH], [0, Math.floor(outH / 2)], [Math.floor(outH / 2), outH - 1], [outH - 1, outH]];
+  const whole = new StridedView(arena, batch * outH * outW, outChannels, outStride);
+  const split = new StridedView(arena, batch * outH * outW, outChannels, outStride);
+  blocks.forEach(([y0, y1], i) => {
+    const out = i === 0 ? whole : split;
+    for (let n = 0; n < batch; n++) {
+      k.f32_dwconv_nhwc(
+        inView.ptr + n * inH * inW * inStride * 4, inStride * 4, inH, inW, inChannels, multiplier,
+        w.kernelH, w.kernelW, w.strideH, w.strideW, p.top, p.left, outW, y0, y1,
+        wPtr, biasPtr, out.ptr + n * outH * outW * outStride * 4, outStride * 4, lo, hi,
+      );
     }
-    expect(new Uint32Array(split.read().buffer), `${c.name}: row blocks differ from one call`).toStrictEqual(
-      new Uint32Array(whole.read().buffer),
-    );
-  } finally {
-    arena.release(mark);
-  }
+  });
+  assertWholeAndSplit(c.name, 'row blocks', whole, split, ref.output, tol);
 }
 
-describe.each(BUILDS)('f32_dwconv_nhwc (%s build)', (build) => {
-  let env: KernelEnv;
-  beforeAll(async () => {
-    env = await kernelEnv(build);
-  });
+forEachBuild('f32_dwconv_nhwc (%s build)', (env) => {
   it.each(CASES)('$name', (c) => runCase(env, c));
 });
 

@@ -9,10 +9,9 @@
  *  - scale: |y − ref| ≤ u·|ref| (one rounding); scale = 1 is a copy: bitwise.
  * The clamp is exact and 1-Lipschitz, so it does not widen any bound.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { elementwiseKernels } from '../../src/bindings/kernels/elementwise.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertClose, assertNoStrayWrites, BUILDS, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertKernelOutput, forEachBuild, randomArray, runOnceAndInPieces, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { addReference, scaleReference, type ClampBounds } from '../reference/elementwise.js';
 
 const U = 2 ** -24;
@@ -48,8 +47,7 @@ const ADD_CASES: AddCase[] = [
 ];
 
 function randomAddCases(count: number, seed: number): AddCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { next, int } = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const c: AddCase = {
       name: '', pixels: int(1, 40), channels: int(1, 70), scale: next() < 0.4 ? 1 : Math.fround(next() * 2 - 1),
@@ -61,59 +59,29 @@ function randomAddCases(count: number, seed: number): AddCase[] {
   });
 }
 
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
-/** [start, count] of `pieces` pixel ranges covering [0, pixels). */
-function pixelRanges(pixels: number, pieces: number): [number, number][] {
-  const per = Math.ceil(pixels / pieces);
-  const out: [number, number][] = [];
-  for (let p = 0; p < pixels; p += per) out.push([p, Math.min(per, pixels - p)]);
-  return out;
-}
-
-function expectBitwise(got: Float32Array, expected: ArrayLike<number>, label: string): void {
-  const bad = got.findIndex((v, i) => !Object.is(v, Math.fround(expected[i])));
-  expect(bad, `${label}: first mismatch at [${bad}]: got ${got[bad]}, expected ${expected[bad]}`).toBe(-1);
-}
-
 function runAddCase(env: KernelEnv, c: AddCase): void {
   const { arena } = env;
   const k = elementwiseKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { pixels, channels, clamp } = c;
-    const scale = Math.fround(c.scale);
-    const a = randomArray(pixels * channels, pixels * 31 + channels, -2, 2);
-    const b = randomArray(pixels * channels, pixels * 37 + channels + 1, -2, 2);
-    const ref = addReference(a, b, scale, clamp);
-    const maxProduct = b.reduce((m, v) => Math.max(m, Math.abs(scale * v)), 0);
-    const tol = scale === 1 ? { abs: 0, rel: U } : { abs: U * (1 + 2 * U) * maxProduct, rel: U };
+  const { pixels, channels, clamp } = c;
+  const scale = Math.fround(c.scale);
+  const a = randomArray(pixels * channels, pixels * 31 + channels, -2, 2);
+  const b = randomArray(pixels * channels, pixels * 37 + channels + 1, -2, 2);
+  const ref = addReference(a, b, scale, clamp);
+  const maxProduct = b.reduce((m, v) => Math.max(m, Math.abs(scale * v)), 0);
+  const tol = scale === 1 ? { abs: 0, rel: U } : { abs: U * (1 + 2 * U) * maxProduct, rel: U };
 
-    const results: Float32Array[] = [];
-    for (const ranges of [pixelRanges(pixels, 1), pixelRanges(pixels, c.pieces ?? 3)]) {
-      const label = `${c.name} (${ranges.length} call${ranges.length > 1 ? 's' : ''})`;
-      const av = new StridedView(arena, pixels, channels, channels + (c.aExtra ?? 0), a);
-      const bv = new StridedView(arena, pixels, channels, channels + (c.bExtra ?? 0), b);
-      const yv = c.inPlace === 'a' ? av : c.inPlace === 'b' ? bv : new StridedView(arena, pixels, channels, channels + (c.yExtra ?? 0));
-      for (const [p0, count] of ranges) {
-        k.f32_add_nhwc(
-          av.ptr + p0 * av.pixelStrideBytes, bv.ptr + p0 * bv.pixelStrideBytes, yv.ptr + p0 * yv.pixelStrideBytes,
-          count, channels, av.pixelStrideBytes, bv.pixelStrideBytes, yv.pixelStrideBytes, scale, clamp.lo, clamp.hi,
-        );
-      }
-      for (const v of new Set([av, bv, yv])) assertNoStrayWrites(v, label);
-      if (!c.inPlace) expect(yv.block.untouched(valueIndices(yv)), `${label}: outputs never written`).toEqual([]);
-      assertClose(yv.read(), ref, tol, label);
-      results.push(yv.read());
+  runOnceAndInPieces(c.name, pixels, c.pieces ?? 3, (ranges, label) => {
+    const av = new StridedView(arena, pixels, channels, channels + (c.aExtra ?? 0), a);
+    const bv = new StridedView(arena, pixels, channels, channels + (c.bExtra ?? 0), b);
+    const yv = c.inPlace === 'a' ? av : c.inPlace === 'b' ? bv : new StridedView(arena, pixels, channels, channels + (c.yExtra ?? 0));
+    for (const [p0, count] of ranges) {
+      k.f32_add_nhwc(
+        av.ptr + p0 * av.pixelStrideBytes, bv.ptr + p0 * bv.pixelStrideBytes, yv.ptr + p0 * yv.pixelStrideBytes,
+        count, channels, av.pixelStrideBytes, bv.pixelStrideBytes, yv.pixelStrideBytes, scale, clamp.lo, clamp.hi,
+      );
     }
-    expectBitwise(results[1], results[0], `${c.name}: pieces vs one call`);
-  } finally {
-    arena.release(mark);
-  }
+    return assertKernelOutput(yv, ref, label, { inputs: [av, bv], tol });
+  });
 }
 
 interface ScaleCase {
@@ -138,72 +106,47 @@ const SCALE_CASES: ScaleCase[] = [
 function runScaleCase(env: KernelEnv, c: ScaleCase): void {
   const { arena } = env;
   const k = elementwiseKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { pixels, channels, clamp } = c;
-    const scale = Math.fround(c.scale);
-    const a = randomArray(pixels * channels, pixels * 41 + channels, -8, 8);
-    const ref = scaleReference(a, scale, clamp);
-    const av = new StridedView(arena, pixels, channels, channels + (c.aExtra ?? 0), a);
-    const yv = c.inPlace ? av : new StridedView(arena, pixels, channels, channels + (c.yExtra ?? 0));
-    // Two pixel ranges, as two threads would run it.
-    const half = Math.floor(pixels / 2);
-    for (const [p0, count] of [[0, half], [half, pixels - half]]) {
-      k.f32_scale_nhwc(av.ptr + p0 * av.pixelStrideBytes, yv.ptr + p0 * yv.pixelStrideBytes, count, channels,
-        av.pixelStrideBytes, yv.pixelStrideBytes, scale, clamp.lo, clamp.hi);
-    }
-    assertNoStrayWrites(av, c.name);
-    assertNoStrayWrites(yv, c.name);
-    if (!c.inPlace) expect(yv.block.untouched(valueIndices(yv)), `${c.name}: outputs never written`).toEqual([]);
-    if (scale === 1) expectBitwise(yv.read(), ref, c.name);
-    else assertClose(yv.read(), ref, { abs: 0, rel: U }, c.name);
-  } finally {
-    arena.release(mark);
+  const { pixels, channels, clamp } = c;
+  const scale = Math.fround(c.scale);
+  const a = randomArray(pixels * channels, pixels * 41 + channels, -8, 8);
+  const ref = scaleReference(a, scale, clamp);
+  const av = new StridedView(arena, pixels, channels, channels + (c.aExtra ?? 0), a);
+  const yv = c.inPlace ? av : new StridedView(arena, pixels, channels, channels + (c.yExtra ?? 0));
+  // Two pixel ranges, as two threads would run it.
+  const half = Math.floor(pixels / 2);
+  for (const [p0, count] of [[0, half], [half, pixels - half]]) {
+    k.f32_scale_nhwc(av.ptr + p0 * av.pixelStrideBytes, yv.ptr + p0 * yv.pixelStrideBytes, count, channels,
+      av.pixelStrideBytes, yv.pixelStrideBytes, scale, clamp.lo, clamp.hi);
   }
+  // scale = 1 is a copy (with the clamp): bitwise.
+  assertKernelOutput(yv, ref, c.name, { inputs: [av], tol: scale === 1 ? undefined : { abs: 0, rel: U } });
 }
 
-for (const build of BUILDS) {
-  describe(`elementwise kernels (${build})`, () => {
-    let env: KernelEnv;
-    beforeAll(async () => {
-      env = await kernelEnv(build);
-    });
+forEachBuild('elementwise kernels (%s)', (env) => {
+  for (const c of ADD_CASES) it(c.name, () => runAddCase(env, c));
+  for (const c of SCALE_CASES) it(c.name, () => runScaleCase(env, c));
 
-    for (const c of ADD_CASES) it(c.name, () => runAddCase(env, c));
-    for (const c of SCALE_CASES) it(c.name, () => runScaleCase(env, c));
-
-    it('add keeps NaN and clamps ±∞ (relu)', () => {
-      const { arena } = env;
-      const k = elementwiseKernels(env.exports);
-      const mark = arena.mark();
-      try {
-        const a = [NaN, Infinity, -Infinity, 1, 2, NaN, -Infinity];
-        const b = [1, 1, 1, NaN, -Infinity, 0, 5];
-        const av = new StridedView(arena, 1, a.length, a.length, a);
-        const bv = new StridedView(arena, 1, b.length, b.length, b);
-        const yv = new StridedView(arena, 1, a.length, a.length);
-        k.f32_add_nhwc(av.ptr, bv.ptr, yv.ptr, 1, a.length, 0, 0, 0, 1, 0, Infinity);
-        expect(Array.from(yv.read())).toEqual([NaN, Infinity, 0, NaN, 0, NaN, 0]);
-      } finally {
-        arena.release(mark);
-      }
-    });
-
-    it('scale as ReLU: NaN passes, −∞ → 0, −0 stays −0 (the pmax clamp), in SIMD lanes and the scalar tail', () => {
-      const { arena } = env;
-      const k = elementwiseKernels(env.exports);
-      const mark = arena.mark();
-      try {
-        const a = [-0, NaN, -Infinity, Infinity, -2, 3, -0, NaN, -5];
-        const expected = [-0, NaN, 0, Infinity, 0, 3, -0, NaN, 0];
-        const av = new StridedView(arena, 1, a.length, a.length, a);
-        const yv = new StridedView(arena, 1, a.length, a.length);
-        k.f32_scale_nhwc(av.ptr, yv.ptr, 1, a.length, 0, 0, 1, 0, Infinity);
-        const y = yv.read();
-        expect(expected.every((v, i) => Object.is(v, y[i])), `got ${Array.from(y, (v) => (Object.is(v, -0) ? '-0' : v))}`).toBe(true);
-      } finally {
-        arena.release(mark);
-      }
-    });
+  it('add keeps NaN and clamps ±∞ (relu)', () => {
+    const { arena } = env;
+    const k = elementwiseKernels(env.exports);
+    const a = [NaN, Infinity, -Infinity, 1, 2, NaN, -Infinity];
+    const b = [1, 1, 1, NaN, -Infinity, 0, 5];
+    const av = new StridedView(arena, 1, a.length, a.length, a);
+    const bv = new StridedView(arena, 1, b.length, b.length, b);
+    const yv = new StridedView(arena, 1, a.length, a.length);
+    k.f32_add_nhwc(av.ptr, bv.ptr, yv.ptr, 1, a.length, 0, 0, 0, 1, 0, Infinity);
+    expect(Array.from(yv.read())).toEqual([NaN, Infinity, 0, NaN, 0, NaN, 0]);
   });
-}
+
+  it('scale as ReLU: NaN passes, −∞ → 0, −0 stays −0 (the pmax clamp), in SIMD lanes and the scalar tail', () => {
+    const { arena } = env;
+    const k = elementwiseKernels(env.exports);
+    const a = [-0, NaN, -Infinity, Infinity, -2, 3, -0, NaN, -5];
+    const expected = [-0, NaN, 0, Infinity, 0, 3, -0, NaN, 0];
+    const av = new StridedView(arena, 1, a.length, a.length, a);
+    const yv = new StridedView(arena, 1, a.length, a.length);
+    k.f32_scale_nhwc(av.ptr, yv.ptr, 1, a.length, 0, 0, 1, 0, Infinity);
+    const y = yv.read();
+    expect(expected.every((v, i) => Object.is(v, y[i])), `got ${Array.from(y, (v) => (Object.is(v, -0) ? '-0' : v))}`).toBe(true);
+  });
+});

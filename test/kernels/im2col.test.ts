@@ -2,11 +2,10 @@
  * f32_im2col_nhwc against im2colNhwcReference, for every build. Tolerance: exact (bitwise) — the
  * kernel only copies floats and writes +0 for padding.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { it } from 'vitest';
 import { convKernels } from '../../src/bindings/kernels/conv.js';
 import { pads, resolveWindow, type Padding, type Window2d } from '../../src/graph/geometry.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertNoStrayWrites, BUILDS, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertWholeAndSplit, forEachBuild, randomArray, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { im2colNhwcReference } from '../reference/conv.js';
 
 interface Im2colCase {
@@ -51,8 +50,7 @@ const CASES: Im2colCase[] = [
 
 /** Random shapes from a fixed seed: kernels 1/3/5/7 per axis, strides 1/2, pads 0..k−1 per side. */
 function randomCases(count: number, seed: number): Im2colCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { int } = seededRandom(seed);
   const cases: Im2colCase[] = [];
   while (cases.length < count) {
     const kh = [1, 3, 5, 7][int(0, 3)];
@@ -74,65 +72,40 @@ function randomCases(count: number, seed: number): Im2colCase[] {
   return cases;
 }
 
-/** Body indices of the rows × K values of a strided dst (the positions that must be written). */
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
-function expectBitwise(got: Float32Array, expected: Float32Array, label: string): void {
-  const bad = got.findIndex((v, i) => !Object.is(v, expected[i]));
-  expect(bad, `${label}: first mismatch at [${bad}]: got ${got[bad]}, expected ${expected[bad]}`).toBe(-1);
-}
-
 function runCase(env: KernelEnv, c: Im2colCase): void {
   const { arena } = env;
   const k = convKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const batch = c.batch ?? 1;
-    const { inH, inW, channels, window: w } = c;
-    const { outH, outW, pads: p } = resolveWindow(inH, inW, w);
-    const K = w.kernelH * w.kernelW * channels;
-    const rows = outH * outW;
-    const inStride = channels + (c.inExtra ?? 0);
-    const rowStride = K + (c.rowExtra ?? 0);
-    const input = randomArray(batch * inH * inW * channels, 0x5eed + inH * 31 + channels);
-    const inView = new StridedView(arena, batch * inH * inW, channels, inStride, input);
-    const expected = new Float32Array(batch * rows * K);
-    for (let n = 0; n < batch; n++) {
-      const image = input.subarray(n * inH * inW * channels, (n + 1) * inH * inW * channels);
-      expected.set(im2colNhwcReference(image, inH, inW, channels, w).rows, n * rows * K);
-    }
-    // Whole image per call, then the same rows in three blocks [0, a), [a, b), [b, outH).
-    const blocks = [[0, outH], [0, Math.floor(outH / 3)], [Math.floor(outH / 3), Math.floor((2 * outH) / 3)], [Math.floor((2 * outH) / 3), outH]];
-    const whole = new StridedView(arena, batch * rows, K, rowStride);
-    const split = new StridedView(arena, batch * rows, K, rowStride);
-    blocks.forEach(([y0, y1], i) => {
-      const dst = i === 0 ? whole : split;
-      for (let n = 0; n < batch; n++) {
-        k.f32_im2col_nhwc(
-          inView.ptr + n * inH * inW * inStride * 4, inStride * 4, inH, inW, channels,
-          w.kernelH, w.kernelW, w.strideH, w.strideW, p.top, p.left,
-          outW, y0, y1, dst.ptr + (n * rows + y0 * outW) * rowStride * 4, rowStride * 4,
-        );
-      }
-    });
-    for (const [dst, label] of [[whole, `${c.name} (one call)`], [split, `${c.name} (row blocks)`]] as const) {
-      assertNoStrayWrites(dst, label);
-      expect(dst.block.untouched(valueIndices(dst)), `${label}: values never written`).toEqual([]);
-      expectBitwise(dst.read(), expected, label);
-    }
-  } finally {
-    arena.release(mark);
+  const batch = c.batch ?? 1;
+  const { inH, inW, channels, window: w } = c;
+  const { outH, outW, pads: p } = resolveWindow(inH, inW, w);
+  const K = w.kernelH * w.kernelW * channels;
+  const rows = outH * outW;
+  const inStride = channels + (c.inExtra ?? 0);
+  const rowStride = K + (c.rowExtra ?? 0);
+  const input = randomArray(batch * inH * inW * channels, 0x5eed + inH * 31 + channels);
+  const inView = new StridedView(arena, batch * inH * inW, channels, inStride, input);
+  const expected = new Float32Array(batch * rows * K);
+  for (let n = 0; n < batch; n++) {
+    const image = input.subarray(n * inH * inW * channels, (n + 1) * inH * inW * channels);
+    expected.set(im2colNhwcReference(image, inH, inW, channels, w).rows, n * rows * K);
   }
+  // Whole image per call, then the same rows in three blocks [0, a), [a, b), [b, outH).
+  const blocks = [[0, outH], [0, Math.floor(outH / 3)], [Math.floor(outH / 3), Math.floor((2 * outH) / 3)], [Math.floor((2 * outH) / 3), outH]];
+  const whole = new StridedView(arena, batch * rows, K, rowStride);
+  const split = new StridedView(arena, batch * rows, K, rowStride);
+  blocks.forEach(([y0, y1], i) => {
+    const dst = i === 0 ? whole : split;
+    for (let n = 0; n < batch; n++) {
+      k.f32_im2col_nhwc(
+        inView.ptr + n * inH * inW * inStride * 4, inStride * 4, inH, inW, channels,
+        w.kernelH, w.kernelW, w.strideH, w.strideW, p.top, p.left,
+        outW, y0, y1, dst.ptr + (n * rows + y0 * outW) * rowStride * 4, rowStride * 4,
+      );
+    }
+  });
+  assertWholeAndSplit(c.name, 'row blocks', whole, split, expected);
 }
 
-describe.each(BUILDS)('f32_im2col_nhwc (%s build)', (build) => {
-  let env: KernelEnv;
-  beforeAll(async () => {
-    env = await kernelEnv(build);
-  });
+forEachBuild('f32_im2col_nhwc (%s build)', (env) => {
   it.each(CASES)('$name', (c) => runCase(env, c));
 });

@@ -4,10 +4,9 @@
  * (the inputs hold a signalling NaN with payload, −0, a subnormal and ±∞ besides random values).
  * Every conversion also runs split into channel ranges at awkward cuts, as threads would run it.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { it } from 'vitest';
 import { layoutKernels } from '../../src/bindings/kernels/layout.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertNoStrayWrites, BUILDS, Guarded, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertKernelOutput, forEachBuild, Guarded, randomArray, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { nchwToNhwcReference, nhwcToNchwReference } from '../reference/layout.js';
 
 const SPECIAL_BITS = [0x7f800001, 0xffc12345, 0x80000000, 0x00000001, 0x7f800000, 0xff800000];
@@ -37,8 +36,7 @@ const CASES: LayoutCase[] = [
 ];
 
 function randomCases(count: number, seed: number): LayoutCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { int } = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const c: LayoutCase = { name: '', channels: int(1, 40), height: int(1, 11), width: int(1, 11), nhwcExtra: int(0, 5) };
     c.cuts = [int(0, c.channels)];
@@ -50,105 +48,65 @@ function randomCases(count: number, seed: number): LayoutCase[] {
 /** Random f32 bit patterns with the special values sprinkled in. */
 function randomBits(count: number, seed: number): Int32Array {
   const bits = new Int32Array(randomArray(count, seed, -100, 100).buffer);
-  const next = mulberry32(seed + 1);
+  const { next } = seededRandom(seed + 1);
   for (const special of SPECIAL_BITS) bits[Math.floor(next() * count)] = special | 0;
   return bits;
 }
 
-function writeNhwcBits(env: KernelEnv, view: StridedView, bits: Int32Array): void {
-  const body = env.arena.i32(view.ptr, view.pixels * view.pixelStride);
-  for (let p = 0; p < view.pixels; p++) body.set(bits.subarray(p * view.channels, (p + 1) * view.channels), p * view.pixelStride);
-}
-
-function readNhwcBits(env: KernelEnv, view: StridedView): Int32Array {
-  const body = env.arena.i32(view.ptr, view.pixels * view.pixelStride);
-  const out = new Int32Array(view.pixels * view.channels);
-  for (let p = 0; p < view.pixels; p++) out.set(body.subarray(p * view.pixelStride, p * view.pixelStride + view.channels), p * view.channels);
-  return out;
-}
-
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
-function expectSameBits(got: Int32Array, expected: Int32Array, label: string): void {
-  const bad = got.findIndex((v, i) => v !== expected[i]);
-  const hex = (v: number) => `0x${(v >>> 0).toString(16)}`;
-  expect(bad, `${label}: first mismatch at [${bad}]: got ${hex(got[bad])}, expected ${hex(expected[bad])}`).toBe(-1);
-}
+/** The same bits as f32 (StridedView and Guarded copy bit patterns; the comparison is bitwise). */
+const asF32 = (bits: Int32Array) => new Float32Array(bits.buffer, bits.byteOffset, bits.length);
 
 function channelRanges(channels: number, cuts: number[] = []): [number, number][] {
   const points = [...new Set([0, ...cuts.filter((c) => c > 0 && c < channels), channels])].sort((a, b) => a - b);
   return points.slice(1).map((end, i) => [points[i], end]);
 }
 
+/** Runs a conversion whole and split at the case's channel cuts: `run(ranges, label)` makes the calls into a fresh output and checks it. */
+function runSplits(direction: string, c: LayoutCase, run: (ranges: [number, number][], label: string) => void): void {
+  for (const ranges of [channelRanges(c.channels), channelRanges(c.channels, c.cuts)]) {
+    run(ranges, `${direction} ${c.name} (${ranges.length} channel range${ranges.length > 1 ? 's' : ''})`);
+  }
+}
+
 function runNchwToNhwc(env: KernelEnv, c: LayoutCase): void {
   const { arena } = env;
   const k = layoutKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { channels, height, width } = c;
-    const pixels = height * width;
-    const bits = randomBits(channels * pixels, channels * 7 + height * 3 + width);
-    const expected = nchwToNhwcReference(bits, channels, height, width);
-    const input = new Guarded(arena, channels * pixels);
-    arena.i32(input.ptr, bits.length).set(bits);
-    const planeBytes = pixels * 4;
-    for (const ranges of [channelRanges(channels), channelRanges(channels, c.cuts)]) {
-      const label = `nchw→nhwc ${c.name} (${ranges.length} channel range${ranges.length > 1 ? 's' : ''})`;
-      const out = new StridedView(arena, pixels, channels, channels + (c.nhwcExtra ?? 0));
-      for (const [c0, c1] of ranges) {
-        k.f32_nchw_to_nhwc(input.ptr + c0 * planeBytes, c1 - c0, height, width, out.ptr + c0 * 4, out.pixelStrideBytes);
-      }
-      assertNoStrayWrites(input, label);
-      assertNoStrayWrites(out, label);
-      expect(out.block.untouched(valueIndices(out)), `${label}: outputs never written`).toEqual([]);
-      expectSameBits(readNhwcBits(env, out), expected, label);
+  const { channels, height, width } = c;
+  const pixels = height * width;
+  const bits = randomBits(channels * pixels, channels * 7 + height * 3 + width);
+  const expected = asF32(nchwToNhwcReference(bits, channels, height, width));
+  const input = new Guarded(arena, channels * pixels, asF32(bits));
+  const planeBytes = pixels * 4;
+  runSplits('nchw→nhwc', c, (ranges, label) => {
+    const out = new StridedView(arena, pixels, channels, channels + (c.nhwcExtra ?? 0));
+    for (const [c0, c1] of ranges) {
+      k.f32_nchw_to_nhwc(input.ptr + c0 * planeBytes, c1 - c0, height, width, out.ptr + c0 * 4, out.pixelStrideBytes);
     }
-  } finally {
-    arena.release(mark);
-  }
+    assertKernelOutput(out, expected, label, { inputs: [input] });
+  });
 }
 
 function runNhwcToNchw(env: KernelEnv, c: LayoutCase): void {
   const { arena } = env;
   const k = layoutKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { channels, height, width } = c;
-    const pixels = height * width;
-    const bits = randomBits(channels * pixels, channels * 5 + height * 11 + width);
-    const expected = nhwcToNchwReference(bits, channels, height, width);
-    const input = new StridedView(arena, pixels, channels, channels + (c.nhwcExtra ?? 0));
-    writeNhwcBits(env, input, bits);
-    const planeBytes = pixels * 4;
-    for (const ranges of [channelRanges(channels), channelRanges(channels, c.cuts)]) {
-      const label = `nhwc→nchw ${c.name} (${ranges.length} channel range${ranges.length > 1 ? 's' : ''})`;
-      const out = new Guarded(arena, channels * pixels);
-      for (const [c0, c1] of ranges) {
-        k.f32_nhwc_to_nchw(input.ptr + c0 * 4, input.pixelStrideBytes, c1 - c0, height, width, out.ptr + c0 * planeBytes);
-      }
-      assertNoStrayWrites(input, label);
-      assertNoStrayWrites(out, label);
-      expect(out.untouched(), `${label}: outputs never written`).toEqual([]);
-      expectSameBits(new Int32Array(arena.i32(out.ptr, channels * pixels)), expected, label);
+  const { channels, height, width } = c;
+  const pixels = height * width;
+  const bits = randomBits(channels * pixels, channels * 5 + height * 11 + width);
+  const expected = asF32(nhwcToNchwReference(bits, channels, height, width));
+  const input = new StridedView(arena, pixels, channels, channels + (c.nhwcExtra ?? 0), asF32(bits));
+  const planeBytes = pixels * 4;
+  runSplits('nhwc→nchw', c, (ranges, label) => {
+    const out = new Guarded(arena, channels * pixels);
+    for (const [c0, c1] of ranges) {
+      k.f32_nhwc_to_nchw(input.ptr + c0 * 4, input.pixelStrideBytes, c1 - c0, height, width, out.ptr + c0 * planeBytes);
     }
-  } finally {
-    arena.release(mark);
-  }
-}
-
-for (const build of BUILDS) {
-  describe(`layout kernels (${build})`, () => {
-    let env: KernelEnv;
-    beforeAll(async () => {
-      env = await kernelEnv(build);
-    });
-    for (const c of CASES) {
-      it(`nchw→nhwc ${c.name}`, () => runNchwToNhwc(env, c));
-      it(`nhwc→nchw ${c.name}`, () => runNhwcToNchw(env, c));
-    }
+    assertKernelOutput(out, expected, label, { inputs: [input] });
   });
 }
+
+forEachBuild('layout kernels (%s)', (env) => {
+  for (const c of CASES) {
+    it(`nchw→nhwc ${c.name}`, () => runNchwToNhwc(env, c));
+    it(`nhwc→nchw ${c.name}`, () => runNhwcToNchw(env, c));
+  }
+});

@@ -11,10 +11,9 @@
  * Inputs span [−3, 3] and some cases use alpha ≥ 1, so the window sum moves the result by far
  * more than the tolerance: a wrong window (off by one channel, wrong edge clipping) fails.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { normalizeKernels } from '../../src/bindings/kernels/normalize.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertClose, assertNoStrayWrites, BUILDS, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertKernelOutput, forEachBuild, randomArray, runOnceAndInPieces, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { lrnReference, type LrnParams } from '../reference/lrn.js';
 
 const U = 2 ** -24;
@@ -49,8 +48,7 @@ const CASES: LrnCase[] = [
 ];
 
 function randomCases(count: number, seed: number): LrnCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { next, int } = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const beta = next() < 0.5 ? 0.75 : Math.fround(0.3 + next());
     const params = { size: int(1, 9), alpha: Math.fround(next() * 2), beta, k: Math.fround(0.5 + next() * 2) };
@@ -61,79 +59,42 @@ function randomCases(count: number, seed: number): LrnCase[] {
   });
 }
 
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
-function pixelRanges(pixels: number, pieces: number): [number, number][] {
-  const per = Math.ceil(pixels / pieces);
-  const out: [number, number][] = [];
-  for (let p = 0; p < pixels; p += per) out.push([p, Math.min(per, pixels - p)]);
-  return out;
-}
-
 function runCase(env: KernelEnv, c: LrnCase): void {
   const { arena } = env;
   const k = normalizeKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { pixels, channels } = c;
-    const p = { size: c.params.size, alpha: Math.fround(c.params.alpha), beta: Math.fround(c.params.beta), k: Math.fround(c.params.k) };
-    const x = randomArray(pixels * channels, pixels * 211 + channels * 3 + p.size, -3, 3);
-    const ref = lrnReference(x, channels, p);
-    const m = Math.min(p.size, channels);
-    const tol = { abs: 0, rel: (p.beta * (m + 3) + 5) * U };
+  const { pixels, channels } = c;
+  const p = { size: c.params.size, alpha: Math.fround(c.params.alpha), beta: Math.fround(c.params.beta), k: Math.fround(c.params.k) };
+  const x = randomArray(pixels * channels, pixels * 211 + channels * 3 + p.size, -3, 3);
+  const ref = lrnReference(x, channels, p);
+  const m = Math.min(p.size, channels);
+  const tol = { abs: 0, rel: (p.beta * (m + 3) + 5) * U };
 
-    const xv = new StridedView(arena, pixels, channels, channels + (c.inExtra ?? 0), x);
-    const results: Float32Array[] = [];
-    for (const ranges of [pixelRanges(pixels, 1), pixelRanges(pixels, c.pieces ?? 3)]) {
-      const label = `${c.name} (${ranges.length} call${ranges.length > 1 ? 's' : ''})`;
-      const yv = new StridedView(arena, pixels, channels, channels + (c.outExtra ?? 0));
-      for (const [p0, count] of ranges) {
-        k.f32_lrn_nhwc(xv.ptr + p0 * xv.pixelStrideBytes, xv.pixelStrideBytes, count, channels, p.size, p.alpha, p.beta, p.k,
-          yv.ptr + p0 * yv.pixelStrideBytes, yv.pixelStrideBytes);
-      }
-      assertNoStrayWrites(xv, label);
-      assertNoStrayWrites(yv, label);
-      expect(yv.block.untouched(valueIndices(yv)), `${label}: outputs never written`).toEqual([]);
-      assertClose(yv.read(), ref, tol, label);
-      results.push(yv.read());
+  const xv = new StridedView(arena, pixels, channels, channels + (c.inExtra ?? 0), x);
+  runOnceAndInPieces(c.name, pixels, c.pieces ?? 3, (ranges, label) => {
+    const yv = new StridedView(arena, pixels, channels, channels + (c.outExtra ?? 0));
+    for (const [p0, count] of ranges) {
+      k.f32_lrn_nhwc(xv.ptr + p0 * xv.pixelStrideBytes, xv.pixelStrideBytes, count, channels, p.size, p.alpha, p.beta, p.k,
+        yv.ptr + p0 * yv.pixelStrideBytes, yv.pixelStrideBytes);
     }
-    const bad = results[1].findIndex((v, i) => !Object.is(v, results[0][i]));
-    expect(bad, `${c.name}: pieces vs one call differ at [${bad}]`).toBe(-1);
-  } finally {
-    arena.release(mark);
-  }
-}
-
-for (const build of BUILDS) {
-  describe(`lrn kernel (${build})`, () => {
-    let env: KernelEnv;
-    beforeAll(async () => {
-      env = await kernelEnv(build);
-    });
-    for (const c of CASES) it(c.name, () => runCase(env, c));
-
-    it('a channel gives the same bits wherever it falls (SIMD group or scalar edge)', () => {
-      // The same 5 values centred in C=9 (channel 4: SIMD group 2..5) and in C=5 (channel 2: scalar):
-      // the centre channel sees the same window in the same order, so the results are identical.
-      const { arena } = env;
-      const kern = normalizeKernels(env.exports);
-      const mark = arena.mark();
-      try {
-        const window = [0.5, -1.25, 2, 0.75, -1.5];
-        const wide = new StridedView(arena, 1, 9, 9, [0, 0, ...window, 0, 0]);
-        const narrow = new StridedView(arena, 1, 5, 5, window);
-        const wideOut = new StridedView(arena, 1, 9, 9);
-        const narrowOut = new StridedView(arena, 1, 5, 5);
-        kern.f32_lrn_nhwc(wide.ptr, 36, 1, 9, 5, 1, 0.75, 1, wideOut.ptr, 36);
-        kern.f32_lrn_nhwc(narrow.ptr, 20, 1, 5, 5, 1, 0.75, 1, narrowOut.ptr, 20);
-        expect(Object.is(wideOut.read()[4], narrowOut.read()[2])).toBe(true);
-      } finally {
-        arena.release(mark);
-      }
-    });
+    return assertKernelOutput(yv, ref, label, { inputs: [xv], tol });
   });
 }
+
+forEachBuild('lrn kernel (%s)', (env) => {
+  for (const c of CASES) it(c.name, () => runCase(env, c));
+
+  it('a channel gives the same bits wherever it falls (SIMD group or scalar edge)', () => {
+    // The same 5 values centred in C=9 (channel 4: SIMD group 2..5) and in C=5 (channel 2: scalar):
+    // the centre channel sees the same window in the same order, so the results are identical.
+    const { arena } = env;
+    const kern = normalizeKernels(env.exports);
+    const window = [0.5, -1.25, 2, 0.75, -1.5];
+    const wide = new StridedView(arena, 1, 9, 9, [0, 0, ...window, 0, 0]);
+    const narrow = new StridedView(arena, 1, 5, 5, window);
+    const wideOut = new StridedView(arena, 1, 9, 9);
+    const narrowOut = new StridedView(arena, 1, 5, 5);
+    kern.f32_lrn_nhwc(wide.ptr, 36, 1, 9, 5, 1, 0.75, 1, wideOut.ptr, 36);
+    kern.f32_lrn_nhwc(narrow.ptr, 20, 1, 5, 5, 1, 0.75, 1, narrowOut.ptr, 20);
+    expect(Object.is(wideOut.read()[4], narrowOut.read()[2])).toBe(true);
+  });
+});

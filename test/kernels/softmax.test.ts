@@ -10,10 +10,9 @@
  *    and the product: 2u; 2u margin for second-order terms.
  * Values below e^−87.34 are flushed to 0 by contract; they are far below the abs term.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { normalizeKernels } from '../../src/bindings/kernels/normalize.js';
-import { mulberry32 } from '../../src/util/prng.js';
-import { assertClose, assertNoStrayWrites, BUILDS, kernelEnv, randomArray, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertKernelOutput, forEachBuild, randomArray, runOnceAndInPieces, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { softmaxReference } from '../reference/softmax.js';
 
 const U = 2 ** -24;
@@ -52,8 +51,7 @@ const CASES: SoftmaxCase[] = [
 ];
 
 function randomCases(count: number, seed: number): SoftmaxCase[] {
-  const next = mulberry32(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { int } = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const c: SoftmaxCase = {
       name: '', rows: int(1, 6), n: int(1, 70), spread: [1, 10, 50][int(0, 2)], inExtra: int(0, 4), outExtra: int(0, 4), pieces: int(1, 3),
@@ -63,74 +61,37 @@ function randomCases(count: number, seed: number): SoftmaxCase[] {
   });
 }
 
-function valueIndices(view: StridedView): number[] {
-  const out: number[] = [];
-  for (let p = 0; p < view.pixels; p++) for (let c = 0; c < view.channels; c++) out.push(p * view.pixelStride + c);
-  return out;
-}
-
-function rowRanges(rows: number, pieces: number): [number, number][] {
-  const per = Math.ceil(rows / pieces);
-  const out: [number, number][] = [];
-  for (let r = 0; r < rows; r += per) out.push([r, Math.min(per, rows - r)]);
-  return out;
-}
-
 function runCase(env: KernelEnv, c: SoftmaxCase): void {
   const { arena } = env;
   const k = normalizeKernels(env.exports);
-  const mark = arena.mark();
-  try {
-    const { rows, n } = c;
-    const x = randomArray(rows * n, rows * 7 + n * 13 + c.spread, -c.spread, c.spread);
-    for (const [i, v] of c.special ?? []) x[i] = v;
-    const ref = softmaxReference(x, n);
-    const tol = { abs: U / Math.E, rel: (8 + Math.log(n)) * U };
+  const { rows, n } = c;
+  const x = randomArray(rows * n, rows * 7 + n * 13 + c.spread, -c.spread, c.spread);
+  for (const [i, v] of c.special ?? []) x[i] = v;
+  const ref = softmaxReference(x, n);
+  const tol = { abs: U / Math.E, rel: (8 + Math.log(n)) * U };
 
-    const results: Float32Array[] = [];
-    for (const ranges of [rowRanges(rows, 1), rowRanges(rows, c.pieces ?? 2)]) {
-      const label = `${c.name} (${ranges.length} call${ranges.length > 1 ? 's' : ''})`;
-      const xv = new StridedView(arena, rows, n, n + (c.inExtra ?? 0), x);
-      const yv = c.inPlace ? xv : new StridedView(arena, rows, n, n + (c.outExtra ?? 0));
-      for (const [r0, count] of ranges) {
-        k.f32_softmax(xv.ptr + r0 * xv.pixelStrideBytes, xv.pixelStrideBytes, count, n, yv.ptr + r0 * yv.pixelStrideBytes, yv.pixelStrideBytes);
-      }
-      assertNoStrayWrites(xv, label);
-      assertNoStrayWrites(yv, label);
-      if (!c.inPlace) expect(yv.block.untouched(valueIndices(yv)), `${label}: outputs never written`).toEqual([]);
-      assertClose(yv.read(), ref, tol, label);
-      results.push(yv.read());
+  runOnceAndInPieces(c.name, rows, c.pieces ?? 2, (ranges, label) => {
+    const xv = new StridedView(arena, rows, n, n + (c.inExtra ?? 0), x);
+    const yv = c.inPlace ? xv : new StridedView(arena, rows, n, n + (c.outExtra ?? 0));
+    for (const [r0, count] of ranges) {
+      k.f32_softmax(xv.ptr + r0 * xv.pixelStrideBytes, xv.pixelStrideBytes, count, n, yv.ptr + r0 * yv.pixelStrideBytes, yv.pixelStrideBytes);
     }
-    const bad = results[1].findIndex((v, i) => !Object.is(v, results[0][i]));
-    expect(bad, `${c.name}: pieces vs one call differ at [${bad}]`).toBe(-1);
-  } finally {
-    arena.release(mark);
-  }
-}
-
-for (const build of BUILDS) {
-  describe(`softmax kernel (${build})`, () => {
-    let env: KernelEnv;
-    beforeAll(async () => {
-      env = await kernelEnv(build);
-    });
-    for (const c of CASES) it(c.name, () => runCase(env, c));
-
-    it('equal logits give exactly 1/n; a NaN logit makes its row NaN', () => {
-      const { arena } = env;
-      const k = normalizeKernels(env.exports);
-      const mark = arena.mark();
-      try {
-        const n = 7;
-        const xv = new StridedView(arena, 2, n, n, [...Array(n).fill(3.5), 1, 2, NaN, 4, 5, 6, 7]);
-        const yv = new StridedView(arena, 2, n, n);
-        k.f32_softmax(xv.ptr, n * 4, 2, n, yv.ptr, n * 4);
-        const y = yv.read();
-        expect(Array.from(y.subarray(0, n))).toEqual(Array(n).fill(Math.fround(1 / n)));
-        expect(y.subarray(n).every(Number.isNaN)).toBe(true);
-      } finally {
-        arena.release(mark);
-      }
-    });
+    return assertKernelOutput(yv, ref, label, { inputs: [xv], tol });
   });
 }
+
+forEachBuild('softmax kernel (%s)', (env) => {
+  for (const c of CASES) it(c.name, () => runCase(env, c));
+
+  it('equal logits give exactly 1/n; a NaN logit makes its row NaN', () => {
+    const { arena } = env;
+    const k = normalizeKernels(env.exports);
+    const n = 7;
+    const xv = new StridedView(arena, 2, n, n, [...Array(n).fill(3.5), 1, 2, NaN, 4, 5, 6, 7]);
+    const yv = new StridedView(arena, 2, n, n);
+    k.f32_softmax(xv.ptr, n * 4, 2, n, yv.ptr, n * 4);
+    const y = yv.read();
+    expect(Array.from(y.subarray(0, n))).toEqual(Array(n).fill(Math.fround(1 / n)));
+    expect(y.subarray(n).every(Number.isNaN)).toBe(true);
+  });
+});
