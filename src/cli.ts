@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { features } from './bindings/features.js';
 import { UsageError, type CliCommand, type Values } from './commands/command.js';
+import { bench } from './commands/bench.js';
 import { classify } from './commands/classify.js';
 import { demo } from './commands/demo.js';
 import { draw } from './commands/draw.js';
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, CliCommand> = {
   list,
   info,
   classify,
+  bench,
   draw,
   export: exportCommand,
   demo,

@@ -1,0 +1,85 @@
+/**
+ * onnxruntime on our ONNX export of the case (model.onnx): the WASM backend of onnxruntime-web (a
+ * peer) and onnxruntime-node's native CPU provider (the ceiling, not a peer).
+ *
+ * onnxruntime-web in Node: the package's Node entry (`exports['.'].node.import`,
+ * dist/ort.node.min.mjs) is the WASM-only build. 1.30 ships one WASM binary family,
+ * `ort-wasm-simd-threaded.{mjs,wasm}` (SIMD always on); `env.wasm.numThreads` sets its intra-op
+ * pool (1 = no workers; n > 1 starts n − 1 Emscripten pthread workers via worker_threads, which
+ * Node allows without cross-origin isolation). `env.wasm.wasmPaths` is set to the package's dist/
+ * folder as a file URL so the threaded loader and its workers find the .mjs/.wasm pair wherever the
+ * bench imports the package from (the default, relative to import.meta.url, also works in Node).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readCase } from './artifacts.js';
+import { importPeerFile, resolvePeer } from './peer-modules.js';
+import type { LoadedRuntime, LoadOptions } from './runtimes.js';
+
+/** The part of onnxruntime's (common) API the bench uses. */
+interface OrtTensor {
+  data: unknown;
+}
+interface OrtSession {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+interface OrtModule {
+  InferenceSession: { create(model: Uint8Array | string, options: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+  env: { logLevel?: string; wasm: { numThreads?: number; simd?: boolean; wasmPaths?: string; proxy?: boolean } };
+}
+
+function runner(ort: OrtModule, session: OrtSession, dims: number[]) {
+  const [inputName] = session.inputNames;
+  const [outputName] = session.outputNames;
+  return async (input: Float32Array): Promise<Float32Array> => {
+    const out = await session.run({ [inputName]: new ort.Tensor('float32', input, dims) });
+    return Float32Array.from(out[outputName].data as Float32Array);
+  };
+}
+
+export async function loadOrtWeb({ files, threads }: LoadOptions): Promise<LoadedRuntime> {
+  const pkg = resolvePeer('onnxruntime-web');
+  const manifest = JSON.parse(readFileSync(path.join(pkg.dir, 'package.json'), 'utf8'));
+  const nodeEntry: string = manifest.exports?.['.']?.node?.import ?? './dist/ort.node.min.mjs';
+  const ort = await importPeerFile<OrtModule>(pkg, nodeEntry);
+  ort.env.logLevel = 'error';
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = pathToFileURL(path.join(pkg.dir, path.dirname(nodeEntry)) + path.sep).href;
+  const c = readCase(files);
+  const session = await ort.InferenceSession.create(readFileSync(files.onnxPath), {
+    executionProviders: ['wasm'], graphOptimizationLevel: 'all', executionMode: 'sequential',
+  });
+  return {
+    version: pkg.version,
+    build: 'simd-threaded',
+    threads: ort.env.wasm.numThreads ?? threads,
+    notes: [],
+    run: runner(ort, session, [1, 3, c.inputSize, c.inputSize]),
+    dispose: () => session.release(),
+  };
+}
+
+export async function loadOrtNode({ files, threads }: LoadOptions): Promise<LoadedRuntime> {
+  const pkg = resolvePeer('onnxruntime-node');
+  const ort = pkg.require(pkg.dir) as OrtModule;
+  const c = readCase(files);
+  const session = await ort.InferenceSession.create(files.onnxPath, {
+    executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential',
+    intraOpNumThreads: threads, interOpNumThreads: 1,
+  });
+  return {
+    version: pkg.version,
+    build: 'native cpu',
+    threads,
+    notes: [],
+    run: runner(ort, session, [1, 3, c.inputSize, c.inputSize]),
+    dispose: () => session.release(),
+  };
+}
