@@ -247,7 +247,7 @@ function opSteps(op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: 
       const input = view(op.input);
       const out = view(op.output);
       const n = op.node;
-      const rowsPerTask = Math.max(1, ceilDiv(out.height, 8));
+      const rowsPerTask = Math.max(1, ceilDiv(out.height, 16));
       return [{
         kind: op.kind, name, input, out, kernelH: n.kernelH, kernelW: n.kernelW, strideH: n.strideH, strideW: n.strideW,
         padTop: n.pads.top, padLeft: n.pads.left, padBottom: n.pads.bottom, padRight: n.pads.right,
@@ -304,7 +304,7 @@ function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view
   if (dw) {
     const part = op.parts[0];
     const out = view(part.output);
-    const rowsPerTask = Math.max(1, ceilDiv(out.height, 8));
+    const rowsPerTask = Math.max(1, ceilDiv(out.height, 16));
     return {
       kind: 'dwconv', name: op.name, input, out, multiplier: dw.outChannels / dw.inChannels,
       kernelH: dw.kernelH, kernelW: dw.kernelW, strideH: dw.strideH, strideW: dw.strideW,
@@ -349,9 +349,13 @@ function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view
     rowTasks = ceilDiv(pixels, rowsPerTask);
     if (rowTasks < TARGET_TASKS) panelsPerTask = Math.max(1, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
   } else {
+    // Row blocks small enough for L2 and numerous enough to balance threads; where a map has
+    // too few rows (late 7×7/8×8 layers), also split the panels: each task then redoes the
+    // im2col of its rows (a copy of K·rows floats, small next to the GEMM's N·K·rows MACs).
     const rowsForScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / (outW * depth * F32)));
-    rowsPerTask = Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 8)));
+    rowsPerTask = Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 16)));
     rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
+    if (rowTasks < TARGET_TASKS && panel >= 8) panelsPerTask = Math.max(4, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
   }
   return {
     kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.weights, depth, kernelH, kernelW,
