@@ -179,7 +179,12 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
 export async function createSession(options: SessionOptions): Promise<Session> {
   const { graph: g, weights, inputs: modelInputs, outputs: modelOutputs } = await resolveModel(options);
   const warn = options.warn ?? ((m: string) => console.warn(m));
-  const f = await features({ relaxedSimd: options.build !== 'baseline' });
+  let f = await features({ relaxedSimd: options.build !== 'baseline' });
+  if (!f.simd && options.wasm instanceof WebAssembly.Module) {
+    // The probes compile bytes, which some runtimes forbid (Cloudflare Workers: only modules the
+    // platform compiled); a kernel module that compiled here proves SIMD128, so trust it.
+    f = { ...f, simd: true };
+  }
   const build = chooseBuild(f, options.build);
 
   let threads = options.threads ?? 0;

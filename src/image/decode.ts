@@ -14,7 +14,6 @@
  * canvas `getImageData`) and pass the `ImageData`, or alias `pngjs` to `pngjs/browser.js` in the
  * bundler. Reading a file path lives in `load.ts` (the one Node-only entry).
  */
-import jpeg from 'jpeg-js';
 
 /** 8-bit RGB pixels, row-major, interleaved: `data[(y*width + x)*3 + c]`. */
 export interface RgbImage {
@@ -122,9 +121,19 @@ function checkResolution(name: string, width: number, height: number, opts: Deco
   }
 }
 
-function decodeJpeg(bytes: Uint8Array, name: string, opts: DecodeOptions): RgbImage {
+type JpegModule = typeof import('jpeg-js');
+let jpegModule: Promise<JpegModule> | undefined;
+
+/** jpeg-js is CommonJS: loaded on first use so that pages importing the package need no import map for it. */
+async function loadJpeg(): Promise<JpegModule> {
+  jpegModule ??= import('jpeg-js').then((m) => ((m as { default?: JpegModule }).default ?? m) as JpegModule);
+  return jpegModule;
+}
+
+async function decodeJpeg(bytes: Uint8Array, name: string, opts: DecodeOptions): Promise<RgbImage> {
   const dims = jpegDimensions(bytes);
   if (dims) checkResolution(name, dims.width, dims.height, opts);
+  const jpeg = await loadJpeg();
   let out: { width: number; height: number; data: Uint8Array };
   try {
     out = jpeg.decode(bytes, {
