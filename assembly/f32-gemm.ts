@@ -35,7 +35,9 @@
  *    so V8 knows they are zero-extended: 22 instead of 27 instructions per 8 FMAs
  *    (relaxed 35 → 43 GFLOP/s, front-end bound before).
  *  - The micro-kernel is one small function, not inlined (two call sites keep Binaryen from
- *    inlining it): inlined into the driver, or with k unrolled, hoisted loads spill.
+ *    inlining it), so the driver's state cannot crowd its loop. (The 5×8/6×8 prototype halved
+ *    its speed when inlined or k-unrolled; with 4×8 inlining measured within noise.) Do not
+ *    unroll k: the hoisted loads double and spill (4×8 unrolled by 2: relaxed 44 → 21 GFLOP/s).
  *  - Rows are processed in chunks whose A block fits in L2 (CHUNK_BYTES), panels inside a chunk:
  *    A comes from memory once, W panels are re-read from L2/L3 once per chunk.
  */
