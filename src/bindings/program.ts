@@ -12,7 +12,7 @@
 
 import type { ConvKernels } from './kernels/conv.js';
 import type { ElementwiseKernels } from './kernels/elementwise.js';
-import type { GemmKernels } from './kernels/gemm.js';
+import { GEMM_NR, type GemmKernels } from './kernels/gemm.js';
 import type { LayoutKernels } from './kernels/layout.js';
 import type { NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
@@ -241,7 +241,8 @@ export function asKernels(exports: WebAssembly.Exports): Kernels {
   return exports as unknown as Kernels;
 }
 
-export const PANEL_WIDTH = 8;
+/** Columns per packed GEMM panel (the GEMM's NR). */
+export const PANEL_WIDTH = GEMM_NR;
 
 /** Runs task `task` of `step` on the calling thread (`thread` selects its scratch). */
 export function runTask(k: Kernels, program: Program, step: Step, task: number, thread: number): void {

@@ -9,6 +9,7 @@
 
 import type { Arena } from '../bindings/arena.js';
 import { depthwiseWeightsFromTorch } from '../bindings/kernels/conv.js';
+import { packedGemmWeightsFloats } from '../bindings/kernels/gemm.js';
 import { batchNormScaleShift } from '../bindings/kernels/normalize.js';
 import {
   pixelTasks, panelGroupCount, PANEL_WIDTH, type Clamp, type ConvOutput, type Kernels, type Program, type Step,
@@ -135,10 +136,6 @@ function gemmDims(layer: ConvNode | FcNode): [number, number, number, number] {
     : [layer.outChannels, layer.inChannels, layer.kernelH, layer.kernelW];
 }
 
-export function packedPanelFloats(outChannels: number, depth: number): number {
-  return Math.ceil(outChannels / PANEL_WIDTH) * (PANEL_WIDTH + PANEL_WIDTH * depth);
-}
-
 /** A BatchNorm node's statistics, looked up and length-checked. */
 function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
   const c = bn.channels;
@@ -159,7 +156,7 @@ function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena): Pa
   if (dw) return packDepthwise(op.parts[0], dw, weights, arena);
   const [, inChannels, kernelH, kernelW] = gemmDims(first);
   const depth = kernelH * kernelW * inChannels;
-  const total = op.parts.reduce((sum, p) => sum + packedPanelFloats(gemmDims(p.layer)[0], depth), 0);
+  const total = op.parts.reduce((sum, p) => sum + packedGemmWeightsFloats(gemmDims(p.layer)[0], depth), 0);
   const dst = arena.allocF32(total);
   let at = dst;
   for (const part of op.parts) {
@@ -178,7 +175,7 @@ function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena): Pa
       bn ? put(bn.mean, outChannels) : 0, bn ? put(bn.var, outChannels) : 0, bn ? bn.eps : 0, at,
     );
     arena.release(mark);
-    at += packedPanelFloats(outChannels, depth) * F32;
+    at += packedGemmWeightsFloats(outChannels, depth) * F32;
   }
   return { weights: dst, aux1: 0, aux2: 0 };
 }
