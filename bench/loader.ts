@@ -3,7 +3,7 @@
  * `WebAssembly.Instance` exports, on one small kernel call (the engine makes one call per task).
  * The reason the engine instantiates without the loader is in the README.
  */
-import loader from '@assemblyscript/loader';
+import * as loader from '@assemblyscript/loader';
 import { Arena } from '../src/bindings/arena.js';
 import { compileKernelModule, instantiateKernels } from '../src/bindings/wasm-module.js';
 

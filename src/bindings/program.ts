@@ -37,6 +37,23 @@ export interface Clamp {
   hi: number;
 }
 
+/** Fields every step has: its name (the graph node's), task count, and MACs (for the profile). */
+interface StepCommon {
+  name: string;
+  tasks: number;
+  macs: number;
+}
+
+/** A spatial window with its resolved top/left pads (bottom/right follow from the output size). */
+interface StepWindow {
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
 /** One GEMM destination of a (possibly merged) convolution: panels [panelStart, panelEnd) → `out`. */
 export interface ConvOutput {
   /** `out.channels` = the columns this segment writes. */
@@ -54,20 +71,13 @@ export interface ConvOutput {
  * block of `rowsPerTask` output rows of one image into the thread's scratch, then the GEMM runs.
  * Several outputs = sibling convs merged into one weight block (same input, same window).
  */
-export interface ConvStep {
+export interface ConvStep extends StepCommon, StepWindow {
   kind: 'conv';
-  name: string;
   input: View;
   outputs: ConvOutput[];
   weightsOffset: number;
   /** GEMM depth K = kernelH·kernelW·inChannels. */
   depth: number;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
   outH: number;
   outW: number;
   direct: boolean;
@@ -75,102 +85,69 @@ export interface ConvStep {
   rowsPerTask: number;
   /** Panels per task within each output segment. */
   panelsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
-export interface DwConvStep {
+export interface DwConvStep extends StepCommon, StepWindow {
   kind: 'dwconv';
-  name: string;
   input: View;
   out: View;
   multiplier: number;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
   weightsOffset: number;
   /** 0 = none. */
   biasOffset: number;
   clamp: Clamp;
   rowsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
-export interface PoolStep {
+export interface PoolStep extends StepCommon, StepWindow {
   kind: 'maxPool' | 'avgPool';
-  name: string;
   input: View;
   out: View;
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
   padBottom: number;
   padRight: number;
   countIncludePad: boolean;
   rowsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
-export interface GlobalAvgPoolStep {
+export interface GlobalAvgPoolStep extends StepCommon {
   kind: 'globalAvgPool';
-  name: string;
   input: View;
   out: View;
   channelsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
 /** Per-pixel ops over `batch·H·W` pixels split into pixel ranges. */
-export interface BatchNormStep {
+export interface BatchNormStep extends StepCommon {
   kind: 'batchNorm';
-  name: string;
   input: View;
   out: View;
   scaleOffset: number;
   shiftOffset: number;
   clamp: Clamp;
   pixelsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
-export interface AddStep {
+export interface AddStep extends StepCommon {
   kind: 'add';
-  name: string;
   a: View;
   b: View;
   out: View;
   scale: number;
   clamp: Clamp;
   pixelsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
 /** `out = clamp(x)`: a standalone ReLU, or a view-to-view copy (concat input not written in place). */
-export interface CopyStep {
+export interface CopyStep extends StepCommon {
   kind: 'copy';
-  name: string;
   input: View;
   out: View;
   clamp: Clamp;
   pixelsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
-export interface LrnStep {
+export interface LrnStep extends StepCommon {
   kind: 'lrn';
-  name: string;
   input: View;
   out: View;
   size: number;
@@ -178,39 +155,28 @@ export interface LrnStep {
   beta: number;
   k: number;
   pixelsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
 /** Softmax over the channels of each pixel (rows = batch·H·W). */
-export interface SoftmaxStep {
+export interface SoftmaxStep extends StepCommon {
   kind: 'softmax';
-  name: string;
   input: View;
   out: View;
   rowsPerTask: number;
-  tasks: number;
-  macs: number;
 }
 
 /** NCHW dense input (`offset`) → NHWC view; tasks = images. */
-export interface NchwToNhwcStep {
+export interface NchwToNhwcStep extends StepCommon {
   kind: 'nchwToNhwc';
-  name: string;
   inputOffset: number;
   out: View;
-  tasks: number;
-  macs: number;
 }
 
 /** NHWC view → NCHW dense output; tasks = images. */
-export interface NhwcToNchwStep {
+export interface NhwcToNchwStep extends StepCommon {
   kind: 'nhwcToNchw';
-  name: string;
   input: View;
   outputOffset: number;
-  tasks: number;
-  macs: number;
 }
 
 export type Step =

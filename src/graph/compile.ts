@@ -44,7 +44,6 @@ export interface CompiledGraph {
   /** View of the main output. */
   output: View;
   weightBytes: number;
-  scratchBytes: number;
 }
 
 /** im2col row blocks are sized to keep a thread's scratch within this (Zen 4 L2 = 1 MiB). */
@@ -98,7 +97,6 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
     inputNchwOffset,
     output: view(g.output),
     weightBytes,
-    scratchBytes: scratchPerThread * options.threads,
   };
 }
 

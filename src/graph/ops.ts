@@ -8,13 +8,11 @@
 import type {
   AvgPoolNode, BatchNormNode, ConvNode, FcNode, GraphNode, LrnNode, MaxPoolNode, ValueId,
 } from './nodes.js';
+import type { Clamp } from '../bindings/program.js';
 import type { Graph } from './graph.js';
 import { GraphError } from './graph.js';
 
-export interface Clamp {
-  lo: number;
-  hi: number;
-}
+export type { Clamp };
 
 export const NO_CLAMP: Readonly<Clamp> = Object.freeze({ lo: -Infinity, hi: Infinity });
 export const RELU: Readonly<Clamp> = Object.freeze({ lo: 0, hi: Infinity });
