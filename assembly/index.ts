@@ -12,3 +12,4 @@ export * from './f32-elementwise';
 export * from './f32-lrn';
 export * from './f32-softmax';
 export * from './f32-transpose';
+export * from './f32-winograd';

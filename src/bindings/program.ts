@@ -12,10 +12,13 @@
 
 import type { ConvKernels } from './kernels/conv.js';
 import type { ElementwiseKernels } from './kernels/elementwise.js';
-import { GEMM_NR, type GemmKernels } from './kernels/gemm.js';
+import { GEMM_NR, gemmPanels, type GemmKernels } from './kernels/gemm.js';
 import type { LayoutKernels } from './kernels/layout.js';
 import type { NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
+import {
+  WINOGRAD_TILE_VALUES, winogradBlockFloats, type Winograd1dKernels, type WinogradKernels,
+} from './kernels/winograd.js';
 
 /**
  * An NHWC tensor in memory: `batch` images of `height × width` pixels, pixel `(n, y, x)` at
@@ -84,6 +87,58 @@ export interface ConvStep extends StepCommon, StepWindow {
   /** direct: A rows per task (multiple of MR); im2col: output rows (of one image) per task. */
   rowsPerTask: number;
   /** Panels per task within each output segment. */
+  panelsPerTask: number;
+}
+
+/**
+ * A stride-1 3×3 convolution by Winograd F(2×2, 3×3) (assembly/f32-winograd.ts): per task, the
+ * input transform of `tileRowsPerTask` tile rows of one image into scratch (V, 16 × T × inChannels),
+ * 16 GEMMs over a panel group into scratch (M, 16 × T × the group's columns), then the output
+ * transform with bias and clamp into `out`. `macs` counts the direct convolution's MACs.
+ */
+export interface WinogradStep extends StepCommon {
+  kind: 'winograd';
+  input: View;
+  out: View;
+  clamp: Clamp;
+  /** 16 packed GEMM blocks (K = inChannels), then the bias (`biasOffset`). */
+  weightsOffset: number;
+  biasOffset: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+  tilesH: number;
+  tilesW: number;
+  tileRowsPerTask: number;
+  panelsPerTask: number;
+}
+
+/**
+ * A stride-1 1×r or r×1 convolution by 1-D Winograd F(m, r) (assembly/f32-winograd.ts). The map
+ * is walked as *lines* along the kernel's axis (rows for 1×r, columns for r×1; byte steps below);
+ * per task, the input transform of `linesPerTask` lines of one image into scratch (V, α × T ×
+ * inChannels), α GEMMs over a panel group (M, α × T × the group's columns), then the output
+ * transform with bias and clamp (α = 8: F(2, 7), α = 6: F(4, 3)). `macs` counts the direct convolution's MACs.
+ */
+export interface Winograd1dStep extends StepCommon {
+  kind: 'winograd1d';
+  input: View;
+  out: View;
+  clamp: Clamp;
+  weightsOffset: number;
+  biasOffset: number;
+  alpha: number;
+  pad: number;
+  inLen: number;
+  inStepBytes: number;
+  inLineBytes: number;
+  outLen: number;
+  outStepBytes: number;
+  outLineBytes: number;
+  lines: number;
+  tilesPerLine: number;
+  linesPerTask: number;
   panelsPerTask: number;
 }
 
@@ -181,6 +236,8 @@ export interface NhwcToNchwStep extends StepCommon {
 
 export type Step =
   | ConvStep
+  | WinogradStep
+  | Winograd1dStep
   | DwConvStep
   | PoolStep
   | GlobalAvgPoolStep
@@ -201,7 +258,8 @@ export interface Program {
   gemmMr: number;
 }
 
-export type Kernels = GemmKernels & ConvKernels & PoolKernels & ElementwiseKernels & NormalizeKernels & LayoutKernels;
+export type Kernels = GemmKernels & ConvKernels & WinogradKernels & Winograd1dKernels & PoolKernels & ElementwiseKernels & NormalizeKernels &
+  LayoutKernels;
 
 export function asKernels(exports: WebAssembly.Exports): Kernels {
   return exports as unknown as Kernels;
@@ -215,6 +273,10 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
   switch (step.kind) {
     case 'conv':
       return runConvTask(k, program, step, task, thread);
+    case 'winograd':
+      return runWinogradTask(k, program, step, task, thread);
+    case 'winograd1d':
+      return runWinograd1dTask(k, program, step, task, thread);
     case 'dwconv': {
       const { input: x, out } = step;
       const [n, oyStart, oyEnd] = rowBlock(out.height, step.rowsPerTask, task);
@@ -401,5 +463,85 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
     o.out.pixelStrideBytes, res ? pixelPtr(res.view, firstPixel) - o.panelStart * PANEL_WIDTH * 4 : 0,
     res ? res.view.pixelStrideBytes : 0, res ? res.scale : 0, o.clamp.lo, o.clamp.hi, rows, panelStart, panelEnd,
     o.panelStart * PANEL_WIDTH + o.out.channels,
+  );
+}
+
+/** Scratch layout of a Winograd task: V then M, each 16 (2-D) or α (1-D) matrices of `tiles` rows. */
+export function winogradScratch(step: WinogradStep | Winograd1dStep): { tiles: number; groupColumns: number; bytes: number } {
+  const [tiles, matrices] = step.kind === 'winograd'
+    ? [step.tileRowsPerTask * step.tilesW, WINOGRAD_TILE_VALUES]
+    : [step.linesPerTask * step.tilesPerLine, step.alpha];
+  const groupColumns = Math.min(step.out.channels, step.panelsPerTask * PANEL_WIDTH);
+  return { tiles, groupColumns, bytes: matrices * tiles * (step.input.channels + groupColumns) * 4 };
+}
+
+/** The α GEMMs of a Winograd task: M_j (panels [panelStart, panelEnd)) = V_j · U_j, j < matrices. */
+function winogradGemms(
+  k: Kernels, step: WinogradStep | Winograd1dStep, matrices: number, v: number, m: number, rows: number,
+  panelStart: number, panelEnd: number,
+): void {
+  const inC = step.input.channels;
+  const n = step.out.channels;
+  const { tiles, groupColumns } = winogradScratch(step);
+  const blockBytes = winogradBlockFloats(n, inC) * 4;
+  const c0 = panelStart * PANEL_WIDTH;
+  for (let j = 0; j < matrices; j++) {
+    k.f32_gemm(
+      v + j * tiles * inC * 4, inC * 4, step.weightsOffset + j * blockBytes, inC,
+      m + j * tiles * groupColumns * 4 - c0 * 4, groupColumns * 4, 0, 0, 0, -Infinity, Infinity, rows, panelStart,
+      panelEnd, n,
+    );
+  }
+}
+
+function runWinograd1dTask(k: Kernels, program: Program, step: Winograd1dStep, task: number, thread: number): void {
+  const { input: x, out } = step;
+  const inC = x.channels;
+  const n = out.channels;
+  const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
+  const [image, line0, line1] = rowBlock(step.lines, step.linesPerTask, Math.floor(task / groups));
+  const panelStart = (task % groups) * step.panelsPerTask;
+  const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
+  const { tiles, groupColumns } = winogradScratch(step);
+  const v = program.scratchOffset + thread * program.scratchBytesPerThread;
+  const m = v + step.alpha * tiles * inC * 4;
+  const c0 = panelStart * PANEL_WIDTH;
+  k.f32_winograd_input_1d(
+    x.offset + image * x.imageStrideBytes, step.inStepBytes, step.inLineBytes, step.inLen, inC, step.pad, step.alpha,
+    step.tilesPerLine, line0, line1, v, inC * 4, tiles * inC * 4,
+  );
+  winogradGemms(k, step, step.alpha, v, m, (line1 - line0) * step.tilesPerLine, panelStart, panelEnd);
+  k.f32_winograd_output_1d(
+    m, groupColumns * 4, tiles * groupColumns * 4, Math.min(panelEnd * PANEL_WIDTH, n) - c0, step.biasOffset + c0 * 4,
+    step.alpha, step.tilesPerLine, line0, line1, step.outLen,
+    out.offset + image * out.imageStrideBytes + c0 * 4, step.outStepBytes, step.outLineBytes, step.clamp.lo,
+    step.clamp.hi,
+  );
+}
+
+function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task: number, thread: number): void {
+  const { input: x, out } = step;
+  const inC = x.channels;
+  const n = out.channels;
+  const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
+  const [image, ty0, ty1] = rowBlock(step.tilesH, step.tileRowsPerTask, Math.floor(task / groups));
+  const panelStart = (task % groups) * step.panelsPerTask;
+  const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
+  const { tiles, groupColumns } = winogradScratch(step);
+  const v = program.scratchOffset + thread * program.scratchBytesPerThread;
+  const vMatrix = tiles * inC * 4;
+  const m = v + WINOGRAD_TILE_VALUES * vMatrix;
+  const mMatrix = tiles * groupColumns * 4;
+  const c0 = panelStart * PANEL_WIDTH;
+  const rows = (ty1 - ty0) * step.tilesW;
+  k.f32_winograd_input_2x2_3x3(
+    x.offset + image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, inC, step.padTop, step.padLeft,
+    step.tilesW, ty0, ty1, v, inC * 4, vMatrix,
+  );
+  winogradGemms(k, step, WINOGRAD_TILE_VALUES, v, m, rows, panelStart, panelEnd);
+  k.f32_winograd_output_2x2_3x3(
+    m, groupColumns * 4, mMatrix, Math.min(panelEnd * PANEL_WIDTH, n) - c0, step.biasOffset + c0 * 4, step.tilesW, ty0, ty1,
+    step.outH, step.outW, out.offset + image * out.imageStrideBytes + c0 * 4, out.pixelStrideBytes, step.clamp.lo,
+    step.clamp.hi,
   );
 }

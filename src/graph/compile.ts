@@ -12,8 +12,11 @@ import { depthwiseWeightsFromTorch } from '../bindings/kernels/conv.js';
 import { packedGemmWeightsFloats } from '../bindings/kernels/gemm.js';
 import { batchNormScaleShift } from '../bindings/kernels/normalize.js';
 import {
-  pixelTasks, panelGroupCount, PANEL_WIDTH, type Clamp, type ConvOutput, type Kernels, type Program, type Step,
-  type View,
+  WINOGRAD_1D_M, winograd1dMatrices, winogradBlockFloats, winogradScratchBytes, winogradTiles, WINOGRAD_TILE_VALUES,
+} from '../bindings/kernels/winograd.js';
+import {
+  pixelTasks, panelGroupCount, PANEL_WIDTH, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
+  type Step, type View,
 } from '../bindings/program.js';
 import type { Graph } from './graph.js';
 import { GraphError } from './graph.js';
@@ -31,6 +34,11 @@ export interface CompileOptions {
   threads: number;
   /** MR of the GEMM build in use. */
   gemmMr: number;
+  /**
+   * Run stride-1 3×3 convs by Winograd F(2×2, 3×3) (default true): 2.25× fewer multiplies;
+   * results differ from the direct path by rounding (relative ~1e-6 per layer).
+   */
+  winograd?: boolean;
 }
 
 export interface CompiledGraph {
@@ -46,8 +54,13 @@ export interface CompiledGraph {
   weightBytes: number;
 }
 
-/** im2col row blocks are sized to keep a thread's scratch within this (Zen 4 L2 = 1 MiB). */
+/** im2col and Winograd blocks are sized to keep a thread's scratch within this (about the 512 KiB L2 of the Zen 3 dev VM). */
 const SCRATCH_TARGET_BYTES = 512 * 1024;
+/** Fewest GEMM rows per im2col task, and the scratch it may take to get them. */
+const IM2COL_MIN_ROWS = 64;
+const SCRATCH_MAX_BYTES = 1024 * 1024;
+/** Fewest tiles (GEMM rows) per Winograd task where the map has them: 8 micro-kernel tiles of 4 rows. */
+const WINOGRAD_MIN_TILES = 32;
 /** Aim for this many tasks per step where the size allows, so threads stay balanced. */
 const TARGET_TASKS = 24;
 
@@ -65,7 +78,9 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
   const plan = planMemory(g, lowered.ops, lowered.aliases);
 
   const weightStart = arena.mark();
-  const packed = lowered.ops.map((op) => packOpWeights(op, weights, k, arena));
+  const useWinograd = options.winograd ?? true;
+  const plans = lowered.ops.map((op) => (useWinograd ? winogradPlan(op) : undefined));
+  const packed = lowered.ops.map((op, i) => packOpWeights(op, weights, k, arena, plans[i]));
   const weightBytes = arena.mark() - weightStart;
 
   const activations = arena.alloc(plan.peakBytes);
@@ -79,10 +94,11 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
   const steps: Step[] = [];
   let scratchBytes = 0;
   lowered.ops.forEach((op, i) => {
-    for (const step of opSteps(op, packed[i], view, options.gemmMr)) {
+    for (const step of opSteps(op, packed[i], view, options.gemmMr, plans[i])) {
       if (step.kind === 'conv' && !step.direct) {
         scratchBytes = Math.max(scratchBytes, step.rowsPerTask * step.outW * step.depth * F32);
       }
+      if (step.kind === 'winograd' || step.kind === 'winograd1d') scratchBytes = Math.max(scratchBytes, winogradScratch(step).bytes);
       steps.push(step);
     }
   });
@@ -143,7 +159,27 @@ function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
   };
 }
 
-function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena): PackedWeights {
+/** How a conv runs by Winograd: F(2×2, 3×3), or 1-D F(m, r) along W (1×r) or H (r×1). */
+export type WinogradPlan = { dims: 2 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
+
+/**
+ * Convs that run by Winograd: one (unmerged) dense stride-1 conv without a fused residual, wide
+ * enough on both sides for the transforms to pay (≥ 8 channels in and out), with a 3×3 kernel
+ * (2-D) or a 1×3/1×7/3×1/7×1 kernel and no padding across the kernel's axis (1-D).
+ */
+export function winogradPlan(op: Op): WinogradPlan | undefined {
+  if (op.kind !== 'conv' || op.parts.length !== 1) return undefined;
+  const { layer, residual } = op.parts[0];
+  if (layer.kind !== 'conv' || layer.groups !== 1 || residual !== undefined) return undefined;
+  if (layer.strideH !== 1 || layer.strideW !== 1 || layer.inChannels < 8 || layer.outChannels < 8) return undefined;
+  const { kernelH: kh, kernelW: kw, pads } = layer;
+  if (kh === 3 && kw === 3) return { dims: 2 };
+  if (kh === 1 && WINOGRAD_1D_M[kw] && pads.top === 0 && pads.bottom === 0) return { dims: 1, axis: 'w', r: kw, m: WINOGRAD_1D_M[kw] };
+  if (kw === 1 && WINOGRAD_1D_M[kh] && pads.left === 0 && pads.right === 0) return { dims: 1, axis: 'h', r: kh, m: WINOGRAD_1D_M[kh] };
+  return undefined;
+}
+
+function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena, winograd?: WinogradPlan): PackedWeights {
   if (op.kind === 'batchNorm') {
     const { scale, shift } = batchNormScaleShift(batchNormStats(op.node, weights));
     return { weights: 0, aux1: arena.putF32(scale), aux2: arena.putF32(shift) };
@@ -153,6 +189,7 @@ function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena): Pa
   const dw = depthwise(first);
   if (dw) return packDepthwise(op.parts[0], dw, weights, arena);
   const [, inChannels, kernelH, kernelW] = gemmDims(first);
+  if (winograd) return packWinograd(op.parts[0], inChannels, winograd, weights, k, arena);
   const depth = kernelH * kernelW * inChannels;
   const total = op.parts.reduce((sum, p) => sum + packedGemmWeightsFloats(gemmDims(p.layer)[0], depth), 0);
   const dst = arena.allocF32(total);
@@ -176,6 +213,40 @@ function packOpWeights(op: Op, weights: WeightMap, k: Kernels, arena: Arena): Pa
     at += packedGemmWeightsFloats(outChannels, depth) * F32;
   }
   return { weights: dst, aux1: 0, aux2: 0 };
+}
+
+/**
+ * Winograd blocks + bias (aux1) of a conv, BatchNorm folded by the pack kernel.
+ */
+function packWinograd(
+  part: ConvPart, inChannels: number, plan: WinogradPlan, weights: WeightMap, k: Kernels, arena: Arena,
+): PackedWeights {
+  const layer = part.layer as ConvNode;
+  const outChannels = layer.outChannels;
+  const taps = layer.kernelH * layer.kernelW;
+  const mats = plan.dims === 1 ? winograd1dMatrices(plan.m, plan.r) : undefined;
+  const blocks = mats ? mats.alpha : WINOGRAD_TILE_VALUES;
+  const dst = arena.allocF32(blocks * winogradBlockFloats(outChannels, inChannels) + outChannels);
+  const mark = arena.mark();
+  const put = (name: string | undefined, count: number) => {
+    const t = tensor(weights, name, count, layer.name);
+    return t ? arena.putF32(t) : 0;
+  };
+  const bn = part.bn;
+  const w = put(layer.weight, outChannels * inChannels * taps);
+  const b = put(layer.bias, outChannels);
+  const [gamma, beta, mean, variance] = bn
+    ? [put(bn.gamma, outChannels), put(bn.beta, outChannels), put(bn.mean, outChannels), put(bn.var, outChannels)]
+    : [0, 0, 0, 0];
+  if (mats) {
+    const g = arena.alloc(mats.g.length * 8);
+    new Float64Array(arena.memory.buffer, g, mats.g.length).set(mats.g);
+    k.f32_winograd_pack_1d(w, 0, outChannels, inChannels, mats.r, mats.alpha, g, b, gamma, beta, mean, variance, bn ? bn.eps : 0, dst);
+  } else {
+    k.f32_winograd_pack_2x2_3x3(w, 0, outChannels, inChannels, b, gamma, beta, mean, variance, bn ? bn.eps : 0, dst);
+  }
+  arena.release(mark);
+  return { weights: dst, aux1: dst + blocks * winogradBlockFloats(outChannels, inChannels) * F32, aux2: 0 };
 }
 
 function packDepthwise(part: ConvPart, layer: ConvNode, weights: WeightMap, arena: Arena): PackedWeights {
@@ -205,10 +276,12 @@ const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 const pixelsPerTaskFor = (v: View) => Math.max(64, ceilDiv(v.height * v.width, 8));
 const copyClamp = (c: Clamp): Clamp => ({ lo: c.lo, hi: c.hi });
 
-function opSteps(op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: number): Step[] {
+function opSteps(op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: number, winograd?: WinogradPlan): Step[] {
   const name = op.name;
   switch (op.kind) {
     case 'conv':
+      if (winograd?.dims === 2) return [winogradStep(op, packed, view)];
+      if (winograd?.dims === 1) return [winograd1dStep(op, packed, view, winograd)];
       return [convStep(op, packed, view, mr)];
     case 'batchNorm': {
       const input = view(op.input);
@@ -292,6 +365,72 @@ function copyStep(name: string, input: View, out: View, clamp: Clamp): Step {
   };
 }
 
+/**
+ * Task split of a Winograd conv over `lines` tile rows (2-D) or lines (1-D) of `tilesPerLine`
+ * tiles each: blocks of lines whose V and M fit the scratch target, hold ≥ WINOGRAD_MIN_TILES
+ * tiles (GEMM rows) and give each image ≥ 8 blocks where the map allows; on small maps (8×8)
+ * the panels are split as well, each task redoing its input transform (matrices·T·C adds next
+ * to matrices·T·C·8·panels MACs).
+ */
+function winogradSplit(
+  batch: number, lines: number, tilesPerLine: number, matrices: number, inChannels: number, outChannels: number,
+): { linesPerTask: number; panelsPerTask: number; tasks: number } {
+  const panels = ceilDiv(outChannels, PANEL_WIDTH);
+  const forScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / winogradScratchBytes(tilesPerLine, inChannels, outChannels, matrices)));
+  const forRows = ceilDiv(WINOGRAD_MIN_TILES, tilesPerLine);
+  const linesPerTask = Math.min(lines, Math.max(forRows, Math.min(forScratch, ceilDiv(lines, 8))));
+  const rowTasks = batch * ceilDiv(lines, linesPerTask);
+  const panelsPerTask = rowTasks < TARGET_TASKS && panels >= 8
+    ? Math.max(4, ceilDiv(panels, ceilDiv(TARGET_TASKS, rowTasks)))
+    : panels;
+  return { linesPerTask, panelsPerTask, tasks: rowTasks * ceilDiv(panels, panelsPerTask) };
+}
+
+function winogradStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View): Step {
+  const part = op.parts[0];
+  const layer = part.layer as ConvNode;
+  const input = view(op.input);
+  const out = view(part.output);
+  const tilesH = winogradTiles(out.height);
+  const tilesW = winogradTiles(out.width);
+  const split = winogradSplit(out.batch, tilesH, tilesW, WINOGRAD_TILE_VALUES, layer.inChannels, out.channels);
+  return {
+    kind: 'winograd', name: op.name, input, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights,
+    biasOffset: packed.aux1, padTop: layer.pads.top, padLeft: layer.pads.left, outH: out.height, outW: out.width,
+    tilesH, tilesW, tileRowsPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
+    macs: elements(out) * 9 * layer.inChannels,
+  };
+}
+
+function winograd1dStep(
+  op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View,
+  plan: Extract<WinogradPlan, { dims: 1 }>,
+): Step {
+  const part = op.parts[0];
+  const layer = part.layer as ConvNode;
+  const x = view(op.input);
+  const out = view(part.output);
+  const alongW = plan.axis === 'w';
+  const alpha = plan.m + plan.r - 1;
+  const outLen = alongW ? out.width : out.height;
+  const lines = alongW ? out.height : out.width;
+  const tilesPerLine = ceilDiv(outLen, plan.m);
+  const split = winogradSplit(out.batch, lines, tilesPerLine, alpha, layer.inChannels, out.channels);
+  return {
+    kind: 'winograd1d', name: op.name, input: x, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights,
+    biasOffset: packed.aux1, alpha,
+    pad: alongW ? layer.pads.left : layer.pads.top,
+    inLen: alongW ? x.width : x.height,
+    inStepBytes: alongW ? x.pixelStrideBytes : x.width * x.pixelStrideBytes,
+    inLineBytes: alongW ? x.width * x.pixelStrideBytes : x.pixelStrideBytes,
+    outLen,
+    outStepBytes: alongW ? out.pixelStrideBytes : out.width * out.pixelStrideBytes,
+    outLineBytes: alongW ? out.width * out.pixelStrideBytes : out.pixelStrideBytes,
+    lines, tilesPerLine, linesPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
+    macs: elements(out) * plan.r * layer.inChannels,
+  };
+}
+
 function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View, mr: number): Step {
   const first = op.parts[0].layer;
   const input = view(op.input);
@@ -348,7 +487,12 @@ function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view
     // too few rows (late 7×7/8×8 layers), also split the panels: each task then redoes the
     // im2col of its rows (a copy of K·rows floats, small next to the GEMM's N·K·rows MACs).
     const rowsForScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / (outW * depth * F32)));
-    rowsPerTask = Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 16)));
+    // But at least IM2COL_MIN_ROWS GEMM rows where the scratch allows (small maps with a deep K:
+    // 17×17 stride-2 reductions), so each weight panel is used by enough micro-kernel tiles.
+    const rowsForMinimum = Math.min(
+      ceilDiv(IM2COL_MIN_ROWS, outW), Math.max(1, Math.floor(SCRATCH_MAX_BYTES / (outW * depth * F32))),
+    );
+    rowsPerTask = Math.min(outH, Math.max(rowsForMinimum, Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 16)))));
     rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
     if (rowTasks < TARGET_TASKS && panel >= 8) panelsPerTask = Math.max(4, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
   }

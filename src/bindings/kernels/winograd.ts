@@ -1,0 +1,153 @@
+/**
+ * Typed access to the Winograd F(2×2, 3×3) kernels (contracts in assembly/f32-winograd.ts) and
+ * the host-side sizes that go with them. A Winograd conv is: pack once (16 transformed weight
+ * blocks + bias), then per block of tile rows: input transform → 16 GEMMs → output transform.
+ */
+
+import { packedGemmWeightsFloats } from './gemm.js';
+
+/** Positions of the transformed 4×4 tile: one GEMM each. */
+export const WINOGRAD_TILE_VALUES = 16;
+/** Output pixels per tile side. */
+export const WINOGRAD_TILE = 2;
+
+export interface WinogradKernels {
+  /**
+   * 3×3 weights (`layout` 0 = OIHW, 1 = HWIO; BatchNorm folded when `meanPtr` != 0, as
+   * f32_pack_gemm_weights) → `winogradPackedFloats(outChannels, inChannels)` floats at `dstPtr`:
+   * 16 packed GEMM blocks (K = inChannels, zero panel biases), then the folded bias.
+   */
+  f32_winograd_pack_2x2_3x3(
+    srcPtr: number, layout: number, outChannels: number, inChannels: number,
+    biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
+    dstPtr: number,
+  ): void;
+  /** V_ξ[r][c] = (Bᵀ d B)[ξ] for the tiles of tile rows [tyStart, tyEnd) of one image. */
+  f32_winograd_input_2x2_3x3(
+    inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
+    padTop: number, padLeft: number, tilesW: number, tyStart: number, tyEnd: number,
+    dstPtr: number, dstRowStrideBytes: number, dstMatrixStrideBytes: number,
+  ): void;
+  /** Y = clamp(Aᵀ M A + bias, lo, hi) into the in-range output pixels of tile rows [tyStart, tyEnd). */
+  f32_winograd_output_2x2_3x3(
+    srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number, biasPtr: number,
+    tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
+    outPtr: number, outPixelStrideBytes: number, lo: number, hi: number,
+  ): void;
+}
+
+export function winogradKernels(exports: WebAssembly.Exports): WinogradKernels {
+  return exports as unknown as WinogradKernels;
+}
+
+/** Floats of one transformed GEMM block (one of the 16). */
+export function winogradBlockFloats(outChannels: number, inChannels: number): number {
+  return packedGemmWeightsFloats(outChannels, inChannels);
+}
+
+/** Floats written by f32_winograd_pack_2x2_3x3: 16 blocks, then the bias. */
+export function winogradPackedFloats(outChannels: number, inChannels: number): number {
+  return WINOGRAD_TILE_VALUES * winogradBlockFloats(outChannels, inChannels) + outChannels;
+}
+
+/** Tiles per axis for an output extent. */
+export function winogradTiles(outExtent: number): number {
+  return Math.ceil(outExtent / WINOGRAD_TILE);
+}
+
+/**
+ * Scratch bytes of one Winograd task of `tiles` tiles: V (`matrices` × tiles × inChannels) then
+ * M (`matrices` × tiles × outChannels); 16 matrices for F(2×2, 3×3), α for a 1-D F(m, r).
+ * Matrix ξ of V starts at ξ · tiles · inChannels floats.
+ */
+export function winogradScratchBytes(tiles: number, inChannels: number, outChannels: number, matrices = WINOGRAD_TILE_VALUES): number {
+  return matrices * tiles * (inChannels + outChannels) * 4;
+}
+
+export interface Winograd1dKernels {
+  /** 1×r / r×1 weights → α packed GEMM blocks U_j = Σ_k G[j][k]·g_k (BN folded, f64, rounded once) + bias. */
+  f32_winograd_pack_1d(
+    srcPtr: number, layout: number, outChannels: number, inChannels: number, r: number, alpha: number, gPtr: number,
+    biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
+    dstPtr: number,
+  ): void;
+  /** V = Bᵀ d (α = 8: F(2, 7), α = 6: F(4, 3)) for the tiles of lines [lineStart, lineEnd) of one image. */
+  f32_winograd_input_1d(
+    inPtr: number, inStepBytes: number, inLineBytes: number, inLen: number, channels: number, pad: number,
+    alpha: number, tilesPerLine: number, lineStart: number, lineEnd: number,
+    dstPtr: number, dstRowStrideBytes: number, dstMatrixStrideBytes: number,
+  ): void;
+  /** y = clamp(Aᵀ M + bias, lo, hi) for the in-range outputs of lines [lineStart, lineEnd). */
+  f32_winograd_output_1d(
+    srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number, biasPtr: number,
+    alpha: number, tilesPerLine: number, lineStart: number, lineEnd: number, outLen: number,
+    outPtr: number, outStepBytes: number, outLineBytes: number, lo: number, hi: number,
+  ): void;
+}
+
+/**
+ * Interpolation points of the 1-D transforms, in the order they are taken (∞ is always the last
+ * point): small integers and halves keep Bᵀ and Aᵀ exact in f32 and the error growth low. The
+ * kernels hard-code Bᵀ and Aᵀ of the two transforms they run on these points: F(2, 7) and F(4, 3).
+ */
+const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5];
+
+/** The 1-D transforms the kernels implement, by kernel length r: outputs per tile m. */
+export const WINOGRAD_1D_M: Readonly<Record<number, number>> = { 3: 4, 7: 2 };
+
+export interface Winograd1dMatrices {
+  m: number;
+  r: number;
+  /** Tile length m + r − 1: GEMMs per tile. */
+  alpha: number;
+  /** Bᵀ, α × α, row-major. */
+  bt: Float32Array;
+  /** Aᵀ, m × α, row-major. */
+  at: Float32Array;
+  /** G, α × r, row-major, f64 (applied to the weights at packing). */
+  g: Float64Array;
+}
+
+const polyMul = (p: number[], q: number[]): number[] => {
+  const out = new Array<number>(p.length + q.length - 1).fill(0);
+  p.forEach((x, i) => q.forEach((y, k) => (out[i + k] += x * y)));
+  return out;
+};
+
+/**
+ * Toom-Cook matrices of F(m, r) (correlation: y_i = Σ_k d_{i+k}·g_k) on the points POINTS[0 … α−2]
+ * and ∞: y = Aᵀ[(G g) ⊙ (Bᵀ d)]. Bᵀ row j holds the coefficients of Π_{l≠j}(x − p_l) (row α−1:
+ * of Π_l(x − p_l)); Aᵀ[i][j] = p_j^i (column α−1: [i = m−1]); G[j][k] = p_j^k / Π_{l≠j}(p_j − p_l)
+ * (row α−1: [k = r−1]).
+ */
+export function winograd1dMatrices(m: number, r: number): Winograd1dMatrices {
+  const alpha = m + r - 1;
+  const n = alpha - 1;
+  if (n > POINTS.length) throw new RangeError(`inception-wasm: Winograd F(${m}, ${r}) needs ${n} points, ${POINTS.length} known`);
+  const p = POINTS.slice(0, n);
+  const bt = new Float32Array(alpha * alpha);
+  let all = [1];
+  for (let l = 0; l < n; l++) all = polyMul(all, [-p[l], 1]);
+  for (let j = 0; j < alpha; j++) {
+    let q = [1];
+    if (j < n) for (let l = 0; l < n; l++) { if (l !== j) q = polyMul(q, [-p[l], 1]); }
+    else q = all;
+    q.forEach((v, i) => (bt[j * alpha + i] = v));
+  }
+  const at = new Float32Array(m * alpha);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < alpha; j++) at[i * alpha + j] = j < n ? p[j] ** i : i === m - 1 ? 1 : 0;
+  }
+  const g = new Float64Array(alpha * r);
+  for (let j = 0; j < alpha; j++) {
+    let den = 1;
+    for (let l = 0; l < n; l++) if (l !== j && j < n) den *= p[j] - p[l];
+    for (let k = 0; k < r; k++) g[j * r + k] = j < n ? p[j] ** k / den : k === r - 1 ? 1 : 0;
+  }
+  return { m, r, alpha, bt, at, g };
+}
+
+/** Floats written by f32_winograd_pack_1d: α blocks, then the bias. */
+export function winograd1dPackedFloats(alpha: number, outChannels: number, inChannels: number): number {
+  return alpha * winogradBlockFloats(outChannels, inChannels) + outChannels;
+}

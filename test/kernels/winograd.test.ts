@@ -1,0 +1,255 @@
+/**
+ * Winograd convolution against the float64 direct convolution reference (test/reference/conv.ts),
+ * for each build, driven by the engine's own task runner (runTask):
+ *  - 2-D F(2×2, 3×3): f32_winograd_pack_2x2_3x3, f32_winograd_input_2x2_3x3, 16 × f32_gemm,
+ *    f32_winograd_output_2x2_3x3 (a WinogradStep);
+ *  - 1-D F(2, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack_1d, f32_winograd_input_1d,
+ *    α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W and along H.
+ * Grid: odd output sizes (partial last tile), maps smaller than a tile and windows wider than the
+ * line, SAME / VALID / asymmetric pads, C < 4 (the one-lane paths) and C % 4 ≠ 0 (the overlapping
+ * last vector), batch 2, input pixel stride > C (NaN guards in the gap — a read of it poisons the
+ * result), output written as a channel slice of a wider map (guards in the gap catch stray
+ * writes), ReLU / two-sided clamp, BatchNorm folded at packing, OIHW and HWIO weights, random
+ * shapes from fixed seeds. Each case runs as one task per image and split into one line (tile
+ * row) × one panel per task: the two must agree bit for bit (what makes thread counts bit-identical).
+ *
+ * Tolerance (inputs, weights, bias, BN terms in [−1, 1]): the input transform scales magnitudes by
+ * at most bV = max row sum of |Bᵀ| (2-D: 2·2), the weight transform by bU = max row sum of |G|
+ * (2-D: 1.5·1.5), each GEMM sums Cin products (|M| ≤ bV·bU·Cin) with first-order error
+ * ≤ (Cin + 4)·u·bV·bU·Cin (the +4 covers the transforms' own roundings), and the output transform
+ * sums with weights ≤ bA = max row sum of |Aᵀ| (2-D: 3·3): |got − ref| ≤ (Cin + 4)·Cin·bV·bU·bA·s·u
+ * + 2u·|ref|, s = max(1, max |BN scale|). An index error (one tap, one channel, one tile off)
+ * moves results by O(|x·w|) ~ 0.1, far above the bound for these Cin; and the relative RMS error
+ * must stay below 1e-5 (measured ~1e-7 to 1e-6).
+ */
+import { it } from 'vitest';
+import {
+  asKernels, runTask, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
+} from '../../src/bindings/program.js';
+import {
+  WINOGRAD_1D_M, WINOGRAD_TILE_VALUES, winograd1dMatrices, winogradBlockFloats, winogradTiles,
+} from '../../src/bindings/kernels/winograd.js';
+import { resolveWindow, type Padding } from '../../src/graph/geometry.js';
+import {
+  assertBitwiseEqual, assertKernelOutput, forEachBuild, randomArray, seededRandom, StridedView, type KernelEnv,
+} from '../helpers/kernel-env.js';
+import { convNhwcReference } from '../reference/conv.js';
+
+interface WinogradCase {
+  name: string;
+  /** Kernel [kh, kw]: [3, 3] (2-D F(2×2, 3×3)) or 1×r / r×1 (1-D F(2, 7), F(4, 3)); default 3×3. */
+  kernel?: [number, number];
+  inH: number;
+  inW: number;
+  inC: number;
+  outC: number;
+  padding: Padding;
+  batch?: number;
+  /** Extra floats per input pixel (NaN guards). */
+  inExtra?: number;
+  /** Extra floats per output pixel (the output is a slice of a wider map). */
+  outExtra?: number;
+  lo?: number;
+  hi?: number;
+  bias?: boolean;
+  bn?: boolean;
+  /** Weights given as HWIO (TF/Keras) instead of OIHW. */
+  hwio?: boolean;
+}
+
+const CASES: WinogradCase[] = [
+  { name: 'SAME 6x7 C 8→8', inH: 6, inW: 7, inC: 8, outC: 8, padding: 'same', bias: true },
+  { name: 'VALID 5x5 (odd 3x3 out) C 5→3', inH: 5, inW: 5, inC: 5, outC: 3, padding: 'valid', bias: true },
+  { name: 'pads(0,1,2,1) 7x6 C 3→17 ReLU', inH: 7, inW: 6, inC: 3, outC: 17, padding: { top: 0, left: 1, bottom: 2, right: 1 }, lo: 0, bias: true },
+  { name: 'SAME 9x9 C 12→20 batch 2, in stride +3, out slice +9, BN, HWIO', inH: 9, inW: 9, inC: 12, outC: 20, padding: 'same', batch: 2, inExtra: 3, outExtra: 9, lo: 0, bias: true, bn: true, hwio: true },
+  { name: 'SAME 1x1 C 4→8', inH: 1, inW: 1, inC: 4, outC: 8, padding: 'same' },
+  { name: 'SAME 2x3 C 1→2 clamp', inH: 2, inW: 3, inC: 1, outC: 2, padding: 'same', lo: -0.3, hi: 0.4, bias: true },
+  { name: 'SAME 17x17 C 32→40 BN', inH: 17, inW: 17, inC: 32, outC: 40, padding: 'same', bn: true },
+  { name: 'pads(2,0,0,2) 8x11 C 19→33 out slice +3', inH: 8, inW: 11, inC: 19, outC: 33, padding: { top: 2, left: 0, bottom: 0, right: 2 }, outExtra: 3, bias: true },
+  { name: 'SAME 8x8 C 64→72 ReLU (late-map shape, panel split)', inH: 8, inW: 8, inC: 64, outC: 72, padding: 'same', lo: 0, bias: true },
+  ...randomCases(8, 0x3a3),
+  // 1-D: F(2, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1, lines along W or H.
+  { name: '1x7 SAME 17x17 C 12→20 bias', kernel: [1, 7], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', bias: true },
+  { name: '7x1 SAME 17x17 C 12→20 ReLU', kernel: [7, 1], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', lo: 0 },
+  { name: '1x7 VALID 3x9 (odd 3 out) C 5→3', kernel: [1, 7], inH: 3, inW: 9, inC: 5, outC: 3, padding: 'valid', bias: true },
+  { name: '7x1 pads(4,0,2,0) 6x5 C 3→9 clamp, batch 2, in +2, out +3', kernel: [7, 1], inH: 6, inW: 5, inC: 3, outC: 9, padding: { top: 4, left: 0, bottom: 2, right: 0 }, lo: -0.2, hi: 0.3, batch: 2, inExtra: 2, outExtra: 3, bias: true },
+  { name: '1x7 SAME 2x1 (window wider than the line) C 8→8 BN HWIO', kernel: [1, 7], inH: 2, inW: 1, inC: 8, outC: 8, padding: 'same', bn: true, hwio: true },
+  { name: '1x3 SAME 8x8 C 64→72 ReLU (panel split)', kernel: [1, 3], inH: 8, inW: 8, inC: 64, outC: 72, padding: 'same', lo: 0, bias: true },
+  { name: '3x1 SAME 8x8 C 17→33 BN out +5', kernel: [3, 1], inH: 8, inW: 8, inC: 17, outC: 33, padding: 'same', bn: true, outExtra: 5 },
+  { name: '1x3 pads(0,2,0,0) 5x7 C 1→2', kernel: [1, 3], inH: 5, inW: 7, inC: 1, outC: 2, padding: { top: 0, left: 2, bottom: 0, right: 0 }, bias: true },
+  { name: '3x1 VALID 9x4 (odd 7 out) C 6→5 batch 2 in +1', kernel: [3, 1], inH: 9, inW: 4, inC: 6, outC: 5, padding: 'valid', batch: 2, inExtra: 1 },
+  ...randomCases1d(8, 0x1d1d),
+];
+
+function randomCases1d(count: number, seed: number): WinogradCase[] {
+  const { int } = seededRandom(seed);
+  const out: WinogradCase[] = [];
+  while (out.length < count) {
+    const r = [3, 7][int(0, 1)];
+    const alongW = int(0, 1) === 1;
+    const before = int(0, r - 1);
+    const after = int(0, r - 1);
+    const p = alongW ? { top: 0, left: before, bottom: 0, right: after } : { top: before, left: 0, bottom: after, right: 0 };
+    const c: WinogradCase = {
+      name: '', kernel: alongW ? [1, r] : [r, 1], padding: p, inH: int(1, 12), inW: int(1, 12), inC: int(1, 20),
+      outC: int(1, 20), batch: int(1, 2), inExtra: int(0, 1) * int(1, 4), outExtra: int(0, 1) * int(1, 5),
+      lo: int(0, 1) ? 0 : undefined, bias: int(0, 1) === 1, bn: int(0, 1) === 1, hwio: int(0, 1) === 1,
+    };
+    if ((alongW ? c.inW : c.inH) + before + after < r) continue;
+    c.name = `random ${c.kernel![0]}x${c.kernel![1]} ${c.inH}x${c.inW} pads(${p.top},${p.left},${p.bottom},${p.right}) ` +
+      `C ${c.inC}→${c.outC} batch ${c.batch} in +${c.inExtra} out +${c.outExtra}${c.lo === 0 ? ' ReLU' : ''}` +
+      `${c.bias ? ' bias' : ''}${c.bn ? ' BN' : ''}${c.hwio ? ' HWIO' : ''}`;
+    out.push(c);
+  }
+  return out;
+}
+
+function randomCases(count: number, seed: number): WinogradCase[] {
+  const { int } = seededRandom(seed);
+  const out: WinogradCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = { top: int(0, 2), left: int(0, 2), bottom: int(0, 2), right: int(0, 2) };
+    const c: WinogradCase = {
+      name: '', inH: int(1, 13), inW: int(1, 13), inC: int(1, 24), outC: int(1, 30), padding: p, batch: int(1, 2),
+      inExtra: int(0, 1) * int(1, 4), outExtra: int(0, 1) * int(1, 5), lo: int(0, 1) ? 0 : undefined,
+      bias: int(0, 1) === 1, bn: int(0, 1) === 1, hwio: int(0, 1) === 1,
+    };
+    if (c.inH + p.top + p.bottom < 3 || c.inW + p.left + p.right < 3) {
+      i--;
+      continue;
+    }
+    c.name = `random ${c.inH}x${c.inW} pads(${p.top},${p.left},${p.bottom},${p.right}) C ${c.inC}→${c.outC} batch ${c.batch} ` +
+      `in +${c.inExtra} out +${c.outExtra}${c.lo === 0 ? ' ReLU' : ''}${c.bias ? ' bias' : ''}${c.bn ? ' BN' : ''}${c.hwio ? ' HWIO' : ''}`;
+    out.push(c);
+  }
+  return out;
+}
+
+const U = 2 ** -24;
+
+function runCase(env: KernelEnv, c: WinogradCase): void {
+  const { arena } = env;
+  const k = asKernels(env.exports);
+  const batch = c.batch ?? 1;
+  const [kh, kw] = c.kernel ?? [3, 3];
+  const taps = kh * kw;
+  const window = { kernelH: kh, kernelW: kw, strideH: 1, strideW: 1, padding: c.padding };
+  const { outH, outW, pads } = resolveWindow(c.inH, c.inW, window);
+  const seed = c.inH * 1009 + c.inW * 31 + c.inC * 7 + c.outC + kh * 3 + kw;
+  const input = randomArray(batch * c.inH * c.inW * c.inC, seed);
+  const weight = randomArray(c.outC * c.inC * taps, seed + 1);
+  const bias = c.bias ? randomArray(c.outC, seed + 2) : undefined;
+  const bn = c.bn
+    ? { gamma: randomArray(c.outC, seed + 3), beta: randomArray(c.outC, seed + 4), mean: randomArray(c.outC, seed + 5), var: randomArray(c.outC, seed + 6, 0.5, 1.5), eps: 1e-3 }
+    : undefined;
+
+  // The reference sees the folded f64 weights and bias (the fold is part of the packing contract).
+  const scale = Float64Array.from({ length: c.outC }, (_, o) => (bn ? bn.gamma[o] / Math.sqrt(bn.var[o] + bn.eps) : 1));
+  const refWeight = Float64Array.from(weight, (w, i) => w * scale[Math.floor(i / (c.inC * taps))]);
+  const refBias = Float64Array.from({ length: c.outC }, (_, o) =>
+    bn ? ((bias?.[o] ?? 0) - bn.mean[o]) * scale[o] + bn.beta[o] : bias?.[o] ?? 0);
+  const ref = convNhwcReference({
+    input, batch, inH: c.inH, inW: c.inW, inChannels: c.inC, outChannels: c.outC, groups: 1, weight: refWeight,
+    bias: refBias, window, lo: c.lo, hi: c.hi,
+  });
+
+  const oneD = taps !== 9;
+  const r = Math.max(kh, kw);
+  const mats = oneD ? winograd1dMatrices(WINOGRAD_1D_M[r], r) : undefined;
+  const blocks = mats ? mats.alpha : WINOGRAD_TILE_VALUES;
+  const srcWeight = c.hwio ? toHwio(weight, c.outC, c.inC, taps) : weight;
+  const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
+  const packed = arena.allocF32(blocks * winogradBlockFloats(c.outC, c.inC) + c.outC);
+  const folding = [put(bias), put(bn?.gamma), put(bn?.beta), put(bn?.mean), put(bn?.var), bn?.eps ?? 0] as const;
+  if (mats) {
+    const g = arena.alloc(mats.g.length * 8);
+    new Float64Array(arena.memory.buffer, g, mats.g.length).set(mats.g);
+    k.f32_winograd_pack_1d(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, r, mats.alpha, g, ...folding, packed);
+  } else {
+    k.f32_winograd_pack_2x2_3x3(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, ...folding, packed);
+  }
+  const biasOffset = packed + blocks * winogradBlockFloats(c.outC, c.inC) * 4;
+
+  const inStride = c.inC + (c.inExtra ?? 0);
+  const inView = new StridedView(arena, batch * c.inH * c.inW, c.inC, inStride, input);
+  const x: View = {
+    offset: inView.ptr, batch, height: c.inH, width: c.inW, channels: c.inC, pixelStrideBytes: inStride * 4,
+    imageStrideBytes: c.inH * c.inW * inStride * 4,
+  };
+  const outStride = c.outC + (c.outExtra ?? 0);
+  const panels = Math.ceil(c.outC / 8);
+
+  // Error bound (see the header): row sums of |Bᵀ|, |G|, |Aᵀ| bound the transforms' gains.
+  const gains = mats
+    ? [rowAbsMax(mats.bt, mats.alpha), rowAbsMax(mats.g, r), rowAbsMax(mats.at, mats.alpha)]
+    : [4, 2.25, 9];
+  const bound = (c.inC + 4) * c.inC * gains[0] * gains[1] * gains[2] * Math.max(1, ...scale.map(Math.abs)) * U;
+  const alongW = kh === 1;
+  const lines = mats ? (alongW ? outH : outW) : winogradTiles(outH);
+  const results = ([[lines, panels], [1, 1]] as const).map(([linesPerTask, panelsPerTask]) => {
+    const outView = new StridedView(arena, batch * outH * outW, c.outC, outStride);
+    const out: View = {
+      offset: outView.ptr, batch, height: outH, width: outW, channels: c.outC, pixelStrideBytes: outStride * 4,
+      imageStrideBytes: outH * outW * outStride * 4,
+    };
+    const common = {
+      name: c.name, input: x, out, clamp: { lo: c.lo ?? -Infinity, hi: c.hi ?? Infinity }, weightsOffset: packed,
+      biasOffset, panelsPerTask, tasks: batch * Math.ceil(lines / linesPerTask) * Math.ceil(panels / panelsPerTask), macs: 0,
+    };
+    const step: WinogradStep | Winograd1dStep = mats
+      ? {
+        ...common, kind: 'winograd1d', alpha: mats.alpha, pad: alongW ? pads.left : pads.top,
+        inLen: alongW ? c.inW : c.inH, inStepBytes: alongW ? x.pixelStrideBytes : c.inW * x.pixelStrideBytes,
+        inLineBytes: alongW ? c.inW * x.pixelStrideBytes : x.pixelStrideBytes, outLen: alongW ? outW : outH,
+        outStepBytes: alongW ? out.pixelStrideBytes : outW * out.pixelStrideBytes,
+        outLineBytes: alongW ? outW * out.pixelStrideBytes : out.pixelStrideBytes, lines,
+        tilesPerLine: Math.ceil((alongW ? outW : outH) / mats.m), linesPerTask,
+      }
+      : {
+        ...common, kind: 'winograd', padTop: pads.top, padLeft: pads.left, outH, outW, tilesH: lines,
+        tilesW: winogradTiles(outW), tileRowsPerTask: linesPerTask,
+      };
+    const scratchBytes = winogradScratch(step).bytes;
+    const program = { steps: [step], scratchOffset: arena.alloc(scratchBytes), scratchBytesPerThread: scratchBytes, gemmMr: 4 };
+    for (let t = 0; t < step.tasks; t++) runTask(k, program, step, t, 0);
+    const label = `${env.build} ${c.name} (${linesPerTask} lines × ${panelsPerTask} panels per task)`;
+    const got = assertKernelOutput(outView, ref.output, label, { inputs: [inView], tol: { abs: bound, rel: 2 * U } });
+    assertRmsBelow(got, ref.output, 1e-5, label);
+    return got;
+  });
+  assertBitwiseEqual(results[1], results[0], `${env.build} ${c.name}: split tasks vs one task per image`);
+}
+
+/** max_i Σ_j |M[i][j]| of a row-major matrix with `cols` columns. */
+function rowAbsMax(m: ArrayLike<number>, cols: number): number {
+  let best = 0;
+  for (let i = 0; i < m.length; i += cols) {
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += Math.abs(m[i + j]);
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
+function toHwio(oihw: Float32Array, outC: number, inC: number, taps: number): Float32Array {
+  const out = new Float32Array(oihw.length);
+  for (let o = 0; o < outC; o++) {
+    for (let i = 0; i < inC; i++) for (let t = 0; t < taps; t++) out[(t * inC + i) * outC + o] = oihw[(o * inC + i) * taps + t];
+  }
+  return out;
+}
+
+function assertRmsBelow(got: Float32Array, ref: Float32Array, limit: number, label: string): void {
+  let err = 0;
+  let mag = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err += (got[i] - ref[i]) ** 2;
+    mag += ref[i] ** 2;
+  }
+  const rel = Math.sqrt(err / Math.max(mag, 1e-30));
+  if (!(rel <= limit)) throw new Error(`${label}: relative RMS error ${rel.toExponential(2)} > ${limit}`);
+}
+
+forEachBuild('Winograd F(2x2,3x3) conv (%s build)', (env) => {
+  it.each(CASES)('$name', (c) => runCase(env, c));
+});
