@@ -6,8 +6,8 @@
  *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],  G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
  *   Aᵀ = [1 1 1 0; 0 1 −1 −1].
  *
- * 1. f32_winograd_pack_2x2_3x3: U = G g Gᵀ for every (out, in) channel pair → 16 packed GEMM
- *    weight blocks (one per position ξ = 4i + j of the 4×4 transformed tile) and the bias.
+ * 1. f32_winograd_pack_2d (α = 4, G above): U = G g Gᵀ for every (out, in) channel pair → 16
+ *    packed GEMM weight blocks (one per position ξ = 4i + j of the 4×4 transformed tile) and the bias.
  * 2. f32_winograd_input_2x2_3x3: V_ξ = (Bᵀ d B)[i][j] for a block of tiles → 16 matrices [T][C].
  * 3. f32_gemm per ξ: M_ξ = V_ξ · U_ξ (16 GEMMs, [T][C] · [C][Cout]).
  * 4. f32_winograd_output_2x2_3x3: Y = Aᵀ M A + bias, clamped, into the output tiles.
@@ -20,85 +20,6 @@
  * outH/outW in the last tile row/column are computed but never stored; input outside the image
  * is zero (padding).
  */
-
-// @ts-ignore: decorator
-@inline const TILE_VALUES: i32 = 16;
-
-/**
- * f32_winograd_pack_2x2_3x3: conv weights (with BatchNorm folded as in f32_pack_gemm_weights) →
- * transformed, packed blocks.
- *
- *   g[o][ci] = the folded 3×3 filter (f64: w · s[o]), U = G g Gᵀ (f64), rounded to f32 once.
- *   Block ξ (ξ = 4i + j, 16 blocks) = U[·][·][i][j] as a packed f32_gemm weight block with
- *   K = inChannels rows, N = outChannels columns and zero panel biases:
- *   ceil(outChannels / 8) · (8 + 8·inChannels) floats each, back to back from dstPtr.
- *   Then the folded bias b'[o] (outChannels floats) right after block 15.
- *
- * src, layout 0 = OIHW [outChannels][inChannels][3][3]; layout 1 = HWIO [3][3][inChannels][outChannels].
- * bias, gamma, beta, mean, var: [outChannels] each, 0 = absent (as f32_pack_gemm_weights).
- * Writes exactly 16 · blockFloats + outChannels floats at dstPtr; reads exactly its inputs.
- * Threads: run once per weight tensor at load time.
- */
-export function f32_winograd_pack_2x2_3x3(
-  srcPtr: usize, layout: i32, outChannels: i32, inChannels: i32,
-  biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
-  dstPtr: usize,
-): void {
-  const panels = (outChannels + 7) >> 3;
-  const panelFloats = 8 + 8 * inChannels;
-  const blockBytes = <usize>(panels * panelFloats) << 2;
-  const biasOut = dstPtr + blockBytes * TILE_VALUES;
-  for (let o = 0; o < panels * 8; o++) {
-    const p = o >> 3;
-    const j = o & 7;
-    for (let xi = 0; xi < TILE_VALUES; xi++) {
-      store<f32>(dstPtr + blockBytes * xi + (<usize>(p * panelFloats + j) << 2), 0);
-    }
-    if (o >= outChannels) {
-      for (let xi = 0; xi < TILE_VALUES; xi++) {
-        for (let ci = 0; ci < inChannels; ci++) {
-          store<f32>(dstPtr + blockBytes * xi + (<usize>(p * panelFloats + 8 + ci * 8 + j) << 2), 0);
-        }
-      }
-      continue;
-    }
-    const oo = <usize>o << 2;
-    const b: f64 = biasPtr != 0 ? <f64>load<f32>(biasPtr + oo) : 0;
-    let s: f64 = 1;
-    let shift: f64 = b;
-    if (meanPtr != 0) {
-      const gamma: f64 = gammaPtr != 0 ? <f64>load<f32>(gammaPtr + oo) : 1;
-      const beta: f64 = betaPtr != 0 ? <f64>load<f32>(betaPtr + oo) : 0;
-      s = gamma / Math.sqrt(<f64>load<f32>(varPtr + oo) + eps);
-      shift = (b - <f64>load<f32>(meanPtr + oo)) * s + beta;
-    }
-    store<f32>(biasOut + oo, <f32>shift);
-    for (let ci = 0; ci < inChannels; ci++) {
-      const at = <usize>(p * panelFloats + 8 + ci * 8 + j) << 2;
-      const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * 9 : ci * outChannels + o) << 2);
-      const tapBytes = <usize>(layout == 0 ? 4 : inChannels * outChannels * 4);
-      // g = the folded filter, rows g0*, g1*, g2*; t = G g (4×3); U row i = t_i Gᵀ.
-      const g00 = <f64>load<f32>(w) * s, g01 = <f64>load<f32>(w + tapBytes) * s, g02 = <f64>load<f32>(w + 2 * tapBytes) * s;
-      const g10 = <f64>load<f32>(w + 3 * tapBytes) * s, g11 = <f64>load<f32>(w + 4 * tapBytes) * s, g12 = <f64>load<f32>(w + 5 * tapBytes) * s;
-      const g20 = <f64>load<f32>(w + 6 * tapBytes) * s, g21 = <f64>load<f32>(w + 7 * tapBytes) * s, g22 = <f64>load<f32>(w + 8 * tapBytes) * s;
-      const dst = dstPtr + at;
-      packRow(dst, blockBytes, 0, g00, g01, g02);
-      packRow(dst, blockBytes, 1, 0.5 * (g00 + g10 + g20), 0.5 * (g01 + g11 + g21), 0.5 * (g02 + g12 + g22));
-      packRow(dst, blockBytes, 2, 0.5 * (g00 - g10 + g20), 0.5 * (g01 - g11 + g21), 0.5 * (g02 - g12 + g22));
-      packRow(dst, blockBytes, 3, g20, g21, g22);
-    }
-  }
-}
-
-/** Row i of U = (t_i0, t_i1, t_i2) Gᵀ, rounded once, into blocks ξ = 4i … 4i + 3 at offset `dst`. */
-// @ts-ignore: decorator
-@inline function packRow(dst: usize, blockBytes: usize, i: i32, t0: f64, t1: f64, t2: f64): void {
-  const row = dst + blockBytes * <usize>(i * 4);
-  store<f32>(row, <f32>t0);
-  store<f32>(row + blockBytes, <f32>(0.5 * (t0 + t1 + t2)));
-  store<f32>(row + 2 * blockBytes, <f32>(0.5 * (t0 - t1 + t2)));
-  store<f32>(row + 3 * blockBytes, <f32>t2);
-}
 
 /**
  * f32_winograd_input_2x2_3x3: V = Bᵀ d B for tiles of tile rows [tyStart, tyEnd) of one image.
@@ -537,4 +458,187 @@ export function f32_winograd_output_1d(
   if (count > 3) {
     clampStore(out + 3 * step, f32x4.add(f32x4.add(d1, f32x4.mul(k4(8), d2)), ld(m + 5 * ms, true, one)), b, vlo, vhi, one);
   }
+}
+
+/**
+ * Winograd F(4×4, 3×3): the 1-D F(4, 3) transforms above applied along both axes,
+ *
+ *   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A   per 4×4 output tile (6×6 input patch), 36 GEMMs,
+ *
+ * with Bᵀ, Aᵀ, G of F(4, 3) on the points 0, 1, −1, 2, −2, ∞ (4× fewer multiplies than the direct
+ * conv, against 2.25× for F(2×2, 3×3)). Tile (ty, tx) covers output rows 4ty … 4ty + 3 and
+ * columns 4tx … 4tx + 3 and reads input rows 4ty − padTop … 4ty − padTop + 5 (columns likewise);
+ * tilesW = ceil(outW / 4). Weights: f32_winograd_pack_2d with α = 6 and G of F(4, 3).
+ */
+
+/**
+ * f32_winograd_pack_2d: 3×3 weights (BatchNorm folded as in f32_pack_gemm_weights) → α² packed
+ * GEMM blocks U_ξ, ξ = α·i + j, U = G g Gᵀ (f64, rounded once; K = inChannels, N = outChannels,
+ * zero panel biases, ceil(outChannels / 8)·(8 + 8·inChannels) floats each), then the folded bias
+ * (outChannels floats). gPtr: G as α × 3 f64 values, row-major.
+ * src, layout 0 = OIHW [outChannels][inChannels][3][3]; layout 1 = HWIO [3][3][inChannels][outChannels].
+ * bias, gamma, beta, mean, var: [outChannels] each, 0 = absent (as f32_pack_gemm_weights).
+ * Writes exactly α²·blockFloats + outChannels floats; reads exactly its inputs.
+ */
+export function f32_winograd_pack_2d(
+  srcPtr: usize, layout: i32, outChannels: i32, inChannels: i32, alpha: i32, gPtr: usize,
+  biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
+  dstPtr: usize,
+): void {
+  const panels = (outChannels + 7) >> 3;
+  const panelFloats = 8 + 8 * inChannels;
+  const blockBytes = <usize>(panels * panelFloats) << 2;
+  const blocks = alpha * alpha;
+  const biasOut = dstPtr + blockBytes * <usize>blocks;
+  for (let o = 0; o < panels * 8; o++) {
+    const p = o >> 3;
+    const j = o & 7;
+    for (let x = 0; x < blocks; x++) store<f32>(dstPtr + blockBytes * <usize>x + (<usize>(p * panelFloats + j) << 2), 0);
+    let s: f64 = 1;
+    if (o < outChannels) {
+      const oo = <usize>o << 2;
+      const b: f64 = biasPtr != 0 ? <f64>load<f32>(biasPtr + oo) : 0;
+      let shift: f64 = b;
+      if (meanPtr != 0) {
+        const gamma: f64 = gammaPtr != 0 ? <f64>load<f32>(gammaPtr + oo) : 1;
+        const beta: f64 = betaPtr != 0 ? <f64>load<f32>(betaPtr + oo) : 0;
+        s = gamma / Math.sqrt(<f64>load<f32>(varPtr + oo) + eps);
+        shift = (b - <f64>load<f32>(meanPtr + oo)) * s + beta;
+      }
+      store<f32>(biasOut + oo, <f32>shift);
+    }
+    for (let ci = 0; ci < inChannels; ci++) {
+      const at = <usize>(p * panelFloats + 8 + ci * 8 + j) << 2;
+      const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * 9 : ci * outChannels + o) << 2);
+      const tapBytes = <usize>(layout == 0 ? 4 : inChannels * outChannels * 4);
+      for (let a = 0; a < alpha; a++) {
+        // t_a[kx] = Σ_ky G[a][ky]·g[ky][kx], then U[a][b] = Σ_kx G[b][kx]·t_a[kx].
+        const ga0 = load<f64>(gPtr + (<usize>(a * 3) << 3));
+        const ga1 = load<f64>(gPtr + (<usize>(a * 3 + 1) << 3));
+        const ga2 = load<f64>(gPtr + (<usize>(a * 3 + 2) << 3));
+        let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
+        if (o < outChannels) {
+          t0 = (ga0 * <f64>load<f32>(w) + ga1 * <f64>load<f32>(w + 3 * tapBytes) + ga2 * <f64>load<f32>(w + 6 * tapBytes)) * s;
+          t1 = (ga0 * <f64>load<f32>(w + tapBytes) + ga1 * <f64>load<f32>(w + 4 * tapBytes) + ga2 * <f64>load<f32>(w + 7 * tapBytes)) * s;
+          t2 = (ga0 * <f64>load<f32>(w + 2 * tapBytes) + ga1 * <f64>load<f32>(w + 5 * tapBytes) + ga2 * <f64>load<f32>(w + 8 * tapBytes)) * s;
+        }
+        for (let b = 0; b < alpha; b++) {
+          const u = load<f64>(gPtr + (<usize>(b * 3) << 3)) * t0 + load<f64>(gPtr + (<usize>(b * 3 + 1) << 3)) * t1 +
+            load<f64>(gPtr + (<usize>(b * 3 + 2) << 3)) * t2;
+          store<f32>(dstPtr + blockBytes * <usize>(a * alpha + b) + at, <f32>u);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * f32_winograd_input_4x4_3x3: V = Bᵀ d B (F(4, 3) along rows, then along columns) for the tiles
+ * of tile rows [tyStart, tyEnd) of one image.
+ *
+ *   V_ξ[q][c], ξ = 6i + j, q = (ty − tyStart)·tilesW + tx, at dstPtr + ξ·dstMatrixStrideBytes +
+ *   q·dstRowStrideBytes + 4c. in: as f32_winograd_input_2x2_3x3.
+ *
+ * The row pass writes its results into the V rows and the column pass transforms them in place,
+ * so dst is written twice. Reads only in-image pixels' first `channels` floats; writes exactly
+ * `channels` floats per (ξ, q) row. Threads: split over tile rows; any split gives identical bytes.
+ */
+export function f32_winograd_input_4x4_3x3(
+  inPtr: usize, inPixelStrideBytes: i32, inH: i32, inW: i32, channels: i32,
+  padTop: i32, padLeft: i32, tilesW: i32, tyStart: i32, tyEnd: i32,
+  dstPtr: usize, dstRowStrideBytes: i32, dstMatrixStrideBytes: i32,
+): void {
+  const ps = <usize>inPixelStrideBytes;
+  const ms = <usize>dstMatrixStrideBytes;
+  const rowBytes = ps * <usize>inW;
+  let dst = dstPtr;
+  for (let ty = tyStart; ty < tyEnd; ty++) {
+    const iy = ty * 4 - padTop;
+    for (let tx = 0; tx < tilesW; tx++) {
+      const ix = tx * 4 - padLeft;
+      let rows = 0;
+      let cols = 0;
+      for (let k = 0; k < 6; k++) {
+        rows |= i32(iy + k >= 0 && iy + k < inH) << k;
+        cols |= i32(ix + k >= 0 && ix + k < inW) << k;
+      }
+      const base = inPtr + <usize>iy * rowBytes + <usize>ix * ps;
+      if (channels >= 4) {
+        for (let c = 0; c < channels; c += 4) {
+          const o = <usize>min(c, channels - 4) << 2;
+          input4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
+        }
+      } else {
+        for (let c = 0; c < channels; c++) {
+          const o = <usize>c << 2;
+          input4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
+        }
+      }
+      dst += <usize>dstRowStrideBytes;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function input4x4(p: usize, ps: usize, rowBytes: usize, rows: i32, cols: i32, dst: usize, ms: usize, one: bool): void {
+  for (let i = 0; i < 6; i++) {
+    const valid = ((rows >> i) & 1) != 0 ? cols : 0;
+    input1dF43(p + <usize>i * rowBytes, ps, valid, dst + <usize>(6 * i) * ms, ms, one);
+  }
+  for (let j = 0; j < 6; j++) input1dF43(dst + <usize>j * ms, 6 * ms, 63, dst + <usize>j * ms, 6 * ms, one);
+}
+
+/**
+ * f32_winograd_output_4x4_3x3: Y = clamp(Aᵀ M A + bias, lo, hi) (F(4, 3) along the rows of M,
+ * in place, then along its columns into the output) for the tiles of tile rows [tyStart, tyEnd)
+ * of one image; M_ξ as the input transform's V_ξ. Output addressing, bias, ranges and threads as
+ * f32_winograd_output_2x2_3x3; M is overwritten (its first pass runs in place).
+ */
+export function f32_winograd_output_4x4_3x3(
+  srcPtr: usize, srcRowStrideBytes: i32, srcMatrixStrideBytes: i32, channels: i32, biasPtr: usize,
+  tilesW: i32, tyStart: i32, tyEnd: i32, outH: i32, outW: i32,
+  outPtr: usize, outPixelStrideBytes: i32, lo: f32, hi: f32,
+): void {
+  const ms = <usize>srcMatrixStrideBytes;
+  const ps = <usize>outPixelStrideBytes;
+  const rowBytes = ps * <usize>outW;
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const none = f32x4.splat(Infinity);
+  const zero = f32x4.splat(0);
+  let src = srcPtr;
+  for (let ty = tyStart; ty < tyEnd; ty++) {
+    const oy = ty * 4;
+    const rowCount = min(4, outH - oy);
+    for (let tx = 0; tx < tilesW; tx++) {
+      const ox = tx * 4;
+      const colCount = min(4, outW - ox);
+      const out = outPtr + <usize>oy * rowBytes + <usize>ox * ps;
+      // The first pass overwrites M, so the channel tail takes the one-lane path (same arithmetic)
+      // instead of an overlapping vector that would transform some channels twice.
+      let c = 0;
+      for (; c + 4 <= channels; c += 4) {
+        const o = <usize>c << 2;
+        const b = biasPtr != 0 ? v128.load(biasPtr + o) : zero;
+        output4x4(src + o, ms, b, vlo, vhi, none, rowCount, colCount, out + o, ps, rowBytes, false);
+      }
+      for (; c < channels; c++) {
+        const o = <usize>c << 2;
+        const b = biasPtr != 0 ? v128.load32_splat(biasPtr + o) : zero;
+        output4x4(src + o, ms, b, vlo, vhi, none, rowCount, colCount, out + o, ps, rowBytes, true);
+      }
+      src += <usize>srcRowStrideBytes;
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function output4x4(
+  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, none: v128, rowCount: i32, colCount: i32,
+  out: usize, ps: usize, rowBytes: usize, one: bool,
+): void {
+  const zero = f32x4.splat(0);
+  const ninf = f32x4.neg(none);
+  for (let i = 0; i < 6; i++) output1dF43(m + <usize>(6 * i) * ms, ms, zero, ninf, none, 4, m + <usize>(6 * i) * ms, ms, one);
+  for (let k = 0; k < colCount; k++) output1dF43(m + <usize>k * ms, 6 * ms, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
 }

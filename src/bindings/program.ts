@@ -17,7 +17,7 @@ import type { LayoutKernels } from './kernels/layout.js';
 import type { NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
 import {
-  WINOGRAD_TILE_VALUES, winogradBlockFloats, type Winograd1dKernels, type WinogradKernels,
+  winogradBlockFloats, type Winograd1dKernels, type WinogradKernels,
 } from './kernels/winograd.js';
 
 /**
@@ -91,13 +91,15 @@ export interface ConvStep extends StepCommon, StepWindow {
 }
 
 /**
- * A stride-1 3×3 convolution by Winograd F(2×2, 3×3) (assembly/f32-winograd.ts): per task, the
- * input transform of `tileRowsPerTask` tile rows of one image into scratch (V, 16 × T × inChannels),
- * 16 GEMMs over a panel group into scratch (M, 16 × T × the group's columns), then the output
- * transform with bias and clamp into `out`. `macs` counts the direct convolution's MACs.
+ * A stride-1 3×3 convolution by Winograd F(2×2, 3×3) or F(4×4, 3×3) (assembly/f32-winograd.ts;
+ * `tile` = output pixels per tile side, α = tile + 2): per task, the input transform of
+ * `tileRowsPerTask` tile rows of one image into scratch (V, α² × T × inChannels), α² GEMMs over a
+ * panel group into scratch (M, α² × T × the group's columns), then the output transform with
+ * bias and clamp into `out`. `macs` counts the direct convolution's MACs.
  */
 export interface WinogradStep extends StepCommon {
   kind: 'winograd';
+  tile: 2 | 4;
   input: View;
   out: View;
   clamp: Clamp;
@@ -469,7 +471,7 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
 /** Scratch layout of a Winograd task: V then M, each 16 (2-D) or α (1-D) matrices of `tiles` rows. */
 export function winogradScratch(step: WinogradStep | Winograd1dStep): { tiles: number; groupColumns: number; bytes: number } {
   const [tiles, matrices] = step.kind === 'winograd'
-    ? [step.tileRowsPerTask * step.tilesW, WINOGRAD_TILE_VALUES]
+    ? [step.tileRowsPerTask * step.tilesW, (step.tile + 2) ** 2]
     : [step.linesPerTask * step.tilesPerLine, step.alpha];
   const groupColumns = Math.min(step.out.channels, step.panelsPerTask * PANEL_WIDTH);
   return { tiles, groupColumns, bytes: matrices * tiles * (step.input.channels + groupColumns) * 4 };
@@ -528,18 +530,22 @@ function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task:
   const panelStart = (task % groups) * step.panelsPerTask;
   const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
   const { tiles, groupColumns } = winogradScratch(step);
+  const matrices = (step.tile + 2) ** 2;
   const v = program.scratchOffset + thread * program.scratchBytesPerThread;
   const vMatrix = tiles * inC * 4;
-  const m = v + WINOGRAD_TILE_VALUES * vMatrix;
+  const m = v + matrices * vMatrix;
   const mMatrix = tiles * groupColumns * 4;
   const c0 = panelStart * PANEL_WIDTH;
   const rows = (ty1 - ty0) * step.tilesW;
-  k.f32_winograd_input_2x2_3x3(
+  const [input, output] = step.tile === 2
+    ? [k.f32_winograd_input_2x2_3x3, k.f32_winograd_output_2x2_3x3]
+    : [k.f32_winograd_input_4x4_3x3, k.f32_winograd_output_4x4_3x3];
+  input(
     x.offset + image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, inC, step.padTop, step.padLeft,
     step.tilesW, ty0, ty1, v, inC * 4, vMatrix,
   );
-  winogradGemms(k, step, WINOGRAD_TILE_VALUES, v, m, rows, panelStart, panelEnd);
-  k.f32_winograd_output_2x2_3x3(
+  winogradGemms(k, step, matrices, v, m, rows, panelStart, panelEnd);
+  output(
     m, groupColumns * 4, mMatrix, Math.min(panelEnd * PANEL_WIDTH, n) - c0, step.biasOffset + c0 * 4, step.tilesW, ty0, ty1,
     step.outH, step.outW, out.offset + image * out.imageStrideBytes + c0 * 4, out.pixelStrideBytes, step.clamp.lo,
     step.clamp.hi,

@@ -12,7 +12,7 @@ import { depthwiseWeightsFromTorch } from '../bindings/kernels/conv.js';
 import { packedGemmWeightsFloats } from '../bindings/kernels/gemm.js';
 import { batchNormScaleShift } from '../bindings/kernels/normalize.js';
 import {
-  WINOGRAD_1D_M, winograd1dMatrices, winogradBlockFloats, winogradScratchBytes, winogradTiles, WINOGRAD_TILE_VALUES,
+  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradScratchBytes,
 } from '../bindings/kernels/winograd.js';
 import {
   pixelTasks, panelGroupCount, PANEL_WIDTH, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
@@ -159,8 +159,18 @@ function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
   };
 }
 
-/** How a conv runs by Winograd: F(2×2, 3×3), or 1-D F(m, r) along W (1×r) or H (r×1). */
-export type WinogradPlan = { dims: 2 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
+/** How a conv runs by Winograd: F(2×2 or 4×4, 3×3), or 1-D F(m, r) along W (1×r) or H (r×1). */
+export type WinogradPlan = { dims: 2; tile: 2 | 4 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
+
+/**
+ * 3×3 convs take F(4×4, 3×3) from this many 4×4 tiles per image (28×28 maps and up: its 36
+ * transformed weight blocks are then reused by enough GEMM rows), else F(2×2, 3×3) from this many
+ * 2×2 tiles (9×9 and up), else the direct path. Measured per layer on GoogLeNet (.scratch A/B,
+ * one thread): F(4×4) 0.46–0.5× the direct time at 56×56 and 28×28, F(2×2) 0.63–0.8× at 14×14,
+ * and 1.0–1.3× at 7×7 (16 tiles: each transformed weight is used by too few rows).
+ */
+const WINOGRAD_4X4_MIN_TILES = 32;
+const WINOGRAD_2X2_MIN_TILES = 25;
 
 /**
  * Convs that run by Winograd: one (unmerged) dense stride-1 conv without a fused residual, wide
@@ -173,7 +183,12 @@ export function winogradPlan(op: Op): WinogradPlan | undefined {
   if (layer.kind !== 'conv' || layer.groups !== 1 || residual !== undefined) return undefined;
   if (layer.strideH !== 1 || layer.strideW !== 1 || layer.inChannels < 8 || layer.outChannels < 8) return undefined;
   const { kernelH: kh, kernelW: kw, pads } = layer;
-  if (kh === 3 && kw === 3) return { dims: 2 };
+  const [, outH, outW] = layer.shape;
+  const tiles = (t: number) => Math.ceil(outH / t) * Math.ceil(outW / t);
+  if (kh === 3 && kw === 3) {
+    if (tiles(4) >= WINOGRAD_4X4_MIN_TILES) return { dims: 2, tile: 4 };
+    return tiles(2) >= WINOGRAD_2X2_MIN_TILES ? { dims: 2, tile: 2 } : undefined;
+  }
   if (kh === 1 && WINOGRAD_1D_M[kw] && pads.top === 0 && pads.bottom === 0) return { dims: 1, axis: 'w', r: kw, m: WINOGRAD_1D_M[kw] };
   if (kw === 1 && WINOGRAD_1D_M[kh] && pads.left === 0 && pads.right === 0) return { dims: 1, axis: 'h', r: kh, m: WINOGRAD_1D_M[kh] };
   return undefined;
@@ -225,7 +240,8 @@ function packWinograd(
   const outChannels = layer.outChannels;
   const taps = layer.kernelH * layer.kernelW;
   const mats = plan.dims === 1 ? winograd1dMatrices(plan.m, plan.r) : undefined;
-  const blocks = mats ? mats.alpha : WINOGRAD_TILE_VALUES;
+  const alpha2d = plan.dims === 2 ? plan.tile + 2 : 0;
+  const blocks = mats ? mats.alpha : alpha2d ** 2;
   const dst = arena.allocF32(blocks * winogradBlockFloats(outChannels, inChannels) + outChannels);
   const mark = arena.mark();
   const put = (name: string | undefined, count: number) => {
@@ -238,13 +254,12 @@ function packWinograd(
   const [gamma, beta, mean, variance] = bn
     ? [put(bn.gamma, outChannels), put(bn.beta, outChannels), put(bn.mean, outChannels), put(bn.var, outChannels)]
     : [0, 0, 0, 0];
-  if (mats) {
-    const g = arena.alloc(mats.g.length * 8);
-    new Float64Array(arena.memory.buffer, g, mats.g.length).set(mats.g);
-    k.f32_winograd_pack_1d(w, 0, outChannels, inChannels, mats.r, mats.alpha, g, b, gamma, beta, mean, variance, bn ? bn.eps : 0, dst);
-  } else {
-    k.f32_winograd_pack_2x2_3x3(w, 0, outChannels, inChannels, b, gamma, beta, mean, variance, bn ? bn.eps : 0, dst);
-  }
+  const gValues = mats ? mats.g : alpha2d === 4 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
+  const g = arena.alloc(gValues.length * 8);
+  new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
+  const eps = bn ? bn.eps : 0;
+  if (mats) k.f32_winograd_pack_1d(w, 0, outChannels, inChannels, mats.r, mats.alpha, g, b, gamma, beta, mean, variance, eps, dst);
+  else k.f32_winograd_pack_2d(w, 0, outChannels, inChannels, alpha2d, g, b, gamma, beta, mean, variance, eps, dst);
   arena.release(mark);
   return { weights: dst, aux1: dst + blocks * winogradBlockFloats(outChannels, inChannels) * F32, aux2: 0 };
 }
@@ -280,7 +295,7 @@ function opSteps(op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: 
   const name = op.name;
   switch (op.kind) {
     case 'conv':
-      if (winograd?.dims === 2) return [winogradStep(op, packed, view)];
+      if (winograd?.dims === 2) return [winogradStep(op, packed, view, winograd)];
       if (winograd?.dims === 1) return [winograd1dStep(op, packed, view, winograd)];
       return [convStep(op, packed, view, mr)];
     case 'batchNorm': {
@@ -386,16 +401,19 @@ function winogradSplit(
   return { linesPerTask, panelsPerTask, tasks: rowTasks * ceilDiv(panels, panelsPerTask) };
 }
 
-function winogradStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View): Step {
+function winogradStep(
+  op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View,
+  plan: Extract<WinogradPlan, { dims: 2 }>,
+): Step {
   const part = op.parts[0];
   const layer = part.layer as ConvNode;
   const input = view(op.input);
   const out = view(part.output);
-  const tilesH = winogradTiles(out.height);
-  const tilesW = winogradTiles(out.width);
-  const split = winogradSplit(out.batch, tilesH, tilesW, WINOGRAD_TILE_VALUES, layer.inChannels, out.channels);
+  const tilesH = ceilDiv(out.height, plan.tile);
+  const tilesW = ceilDiv(out.width, plan.tile);
+  const split = winogradSplit(out.batch, tilesH, tilesW, (plan.tile + 2) ** 2, layer.inChannels, out.channels);
   return {
-    kind: 'winograd', name: op.name, input, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights,
+    kind: 'winograd', tile: plan.tile, name: op.name, input, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights,
     biasOffset: packed.aux1, padTop: layer.pads.top, padLeft: layer.pads.left, outH: out.height, outW: out.width,
     tilesH, tilesW, tileRowsPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
     macs: elements(out) * 9 * layer.inChannels,

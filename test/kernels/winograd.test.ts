@@ -1,8 +1,8 @@
 /**
  * Winograd convolution against the float64 direct convolution reference (test/reference/conv.ts),
  * for each build, driven by the engine's own task runner (runTask):
- *  - 2-D F(2×2, 3×3): f32_winograd_pack_2x2_3x3, f32_winograd_input_2x2_3x3, 16 × f32_gemm,
- *    f32_winograd_output_2x2_3x3 (a WinogradStep);
+ *  - 2-D F(2×2, 3×3) and F(4×4, 3×3): f32_winograd_pack_2d, f32_winograd_input_{2x2,4x4}_3x3,
+ *    16 / 36 × f32_gemm, f32_winograd_output_{2x2,4x4}_3x3 (a WinogradStep), every 3×3 case with both;
  *  - 1-D F(2, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack_1d, f32_winograd_input_1d,
  *    α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W and along H.
  * Grid: odd output sizes (partial last tile), maps smaller than a tile and windows wider than the
@@ -15,7 +15,7 @@
  *
  * Tolerance (inputs, weights, bias, BN terms in [−1, 1]): the input transform scales magnitudes by
  * at most bV = max row sum of |Bᵀ| (2-D: 2·2), the weight transform by bU = max row sum of |G|
- * (2-D: 1.5·1.5), each GEMM sums Cin products (|M| ≤ bV·bU·Cin) with first-order error
+ * (2-D: 1.5·1.5; F(4×4): the F(4, 3) row sums squared), each GEMM sums Cin products (|M| ≤ bV·bU·Cin) with first-order error
  * ≤ (Cin + 4)·u·bV·bU·Cin (the +4 covers the transforms' own roundings), and the output transform
  * sums with weights ≤ bA = max row sum of |Aᵀ| (2-D: 3·3): |got − ref| ≤ (Cin + 4)·Cin·bV·bU·bA·s·u
  * + 2u·|ref|, s = max(1, max |BN scale|). An index error (one tap, one channel, one tile off)
@@ -27,7 +27,7 @@ import {
   asKernels, runTask, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
 } from '../../src/bindings/program.js';
 import {
-  WINOGRAD_1D_M, WINOGRAD_TILE_VALUES, winograd1dMatrices, winogradBlockFloats, winogradTiles,
+  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats,
 } from '../../src/bindings/kernels/winograd.js';
 import { resolveWindow, type Padding } from '../../src/graph/geometry.js';
 import {
@@ -37,8 +37,10 @@ import { convNhwcReference } from '../reference/conv.js';
 
 interface WinogradCase {
   name: string;
-  /** Kernel [kh, kw]: [3, 3] (2-D F(2×2, 3×3)) or 1×r / r×1 (1-D F(2, 7), F(4, 3)); default 3×3. */
+  /** Kernel [kh, kw]: [3, 3] (2-D) or 1×r / r×1 (1-D F(2, 7), F(4, 3)); default 3×3. */
   kernel?: [number, number];
+  /** 3×3: output tile side, 2 = F(2×2, 3×3), 4 = F(4×4, 3×3). */
+  tile?: 2 | 4;
   inH: number;
   inW: number;
   inC: number;
@@ -57,7 +59,7 @@ interface WinogradCase {
   hwio?: boolean;
 }
 
-const CASES: WinogradCase[] = [
+const CASES_3X3: WinogradCase[] = [
   { name: 'SAME 6x7 C 8→8', inH: 6, inW: 7, inC: 8, outC: 8, padding: 'same', bias: true },
   { name: 'VALID 5x5 (odd 3x3 out) C 5→3', inH: 5, inW: 5, inC: 5, outC: 3, padding: 'valid', bias: true },
   { name: 'pads(0,1,2,1) 7x6 C 3→17 ReLU', inH: 7, inW: 6, inC: 3, outC: 17, padding: { top: 0, left: 1, bottom: 2, right: 1 }, lo: 0, bias: true },
@@ -68,6 +70,10 @@ const CASES: WinogradCase[] = [
   { name: 'pads(2,0,0,2) 8x11 C 19→33 out slice +3', inH: 8, inW: 11, inC: 19, outC: 33, padding: { top: 2, left: 0, bottom: 0, right: 2 }, outExtra: 3, bias: true },
   { name: 'SAME 8x8 C 64→72 ReLU (late-map shape, panel split)', inH: 8, inW: 8, inC: 64, outC: 72, padding: 'same', lo: 0, bias: true },
   ...randomCases(8, 0x3a3),
+];
+
+const CASES: WinogradCase[] = [
+  ...([2, 4] as const).flatMap((tile) => CASES_3X3.map((c) => ({ ...c, tile, name: `F(${tile}x${tile},3x3) ${c.name}` }))),
   // 1-D: F(2, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1, lines along W or H.
   { name: '1x7 SAME 17x17 C 12→20 bias', kernel: [1, 7], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', bias: true },
   { name: '7x1 SAME 17x17 C 12→20 ReLU', kernel: [7, 1], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', lo: 0 },
@@ -156,7 +162,8 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const oneD = taps !== 9;
   const r = Math.max(kh, kw);
   const mats = oneD ? winograd1dMatrices(WINOGRAD_1D_M[r], r) : undefined;
-  const blocks = mats ? mats.alpha : WINOGRAD_TILE_VALUES;
+  const tile = c.tile ?? 2;
+  const blocks = mats ? mats.alpha : (tile + 2) ** 2;
   const srcWeight = c.hwio ? toHwio(weight, c.outC, c.inC, taps) : weight;
   const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
   const packed = arena.allocF32(blocks * winogradBlockFloats(c.outC, c.inC) + c.outC);
@@ -166,7 +173,10 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
     new Float64Array(arena.memory.buffer, g, mats.g.length).set(mats.g);
     k.f32_winograd_pack_1d(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, r, mats.alpha, g, ...folding, packed);
   } else {
-    k.f32_winograd_pack_2x2_3x3(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, ...folding, packed);
+    const gValues = tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
+    const g = arena.alloc(gValues.length * 8);
+    new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
+    k.f32_winograd_pack_2d(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, tile + 2, g, ...folding, packed);
   }
   const biasOffset = packed + blocks * winogradBlockFloats(c.outC, c.inC) * 4;
 
@@ -180,12 +190,13 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const panels = Math.ceil(c.outC / 8);
 
   // Error bound (see the header): row sums of |Bᵀ|, |G|, |Aᵀ| bound the transforms' gains.
+  const m43 = winograd1dMatrices(4, 3);
   const gains = mats
     ? [rowAbsMax(mats.bt, mats.alpha), rowAbsMax(mats.g, r), rowAbsMax(mats.at, mats.alpha)]
-    : [4, 2.25, 9];
+    : tile === 2 ? [4, 2.25, 9] : [rowAbsMax(m43.bt, 6) ** 2, rowAbsMax(m43.g, 3) ** 2, rowAbsMax(m43.at, 6) ** 2];
   const bound = (c.inC + 4) * c.inC * gains[0] * gains[1] * gains[2] * Math.max(1, ...scale.map(Math.abs)) * U;
   const alongW = kh === 1;
-  const lines = mats ? (alongW ? outH : outW) : winogradTiles(outH);
+  const lines = mats ? (alongW ? outH : outW) : Math.ceil(outH / tile);
   const results = ([[lines, panels], [1, 1]] as const).map(([linesPerTask, panelsPerTask]) => {
     const outView = new StridedView(arena, batch * outH * outW, c.outC, outStride);
     const out: View = {
@@ -206,8 +217,8 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
         tilesPerLine: Math.ceil((alongW ? outW : outH) / mats.m), linesPerTask,
       }
       : {
-        ...common, kind: 'winograd', padTop: pads.top, padLeft: pads.left, outH, outW, tilesH: lines,
-        tilesW: winogradTiles(outW), tileRowsPerTask: linesPerTask,
+        ...common, kind: 'winograd', tile, padTop: pads.top, padLeft: pads.left, outH, outW, tilesH: lines,
+        tilesW: Math.ceil(outW / tile), tileRowsPerTask: linesPerTask,
       };
     const scratchBytes = winogradScratch(step).bytes;
     const program = { steps: [step], scratchOffset: arena.alloc(scratchBytes), scratchBytesPerThread: scratchBytes, gemmMr: 4 };

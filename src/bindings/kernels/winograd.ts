@@ -6,19 +6,20 @@
 
 import { packedGemmWeightsFloats } from './gemm.js';
 
-/** Positions of the transformed 4×4 tile: one GEMM each. */
-export const WINOGRAD_TILE_VALUES = 16;
-/** Output pixels per tile side. */
-export const WINOGRAD_TILE = 2;
+/**
+ * G of F(2×2, 3×3) as the kernels' Bᵀ and Aᵀ expect it (Lavin & Gray): rows [1 0 0], [½ ½ ½],
+ * [½ −½ ½], [0 0 1]. F(4×4, 3×3) takes G of the 1-D F(4, 3) (winograd1dMatrices(4, 3).g).
+ */
+export const WINOGRAD_2X2_G = Float64Array.of(1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1);
 
 export interface WinogradKernels {
   /**
    * 3×3 weights (`layout` 0 = OIHW, 1 = HWIO; BatchNorm folded when `meanPtr` != 0, as
-   * f32_pack_gemm_weights) → `winogradPackedFloats(outChannels, inChannels)` floats at `dstPtr`:
-   * 16 packed GEMM blocks (K = inChannels, zero panel biases), then the folded bias.
+   * f32_pack_gemm_weights) → α² packed GEMM blocks U = G g Gᵀ (K = inChannels, zero panel
+   * biases), then the folded bias; `gPtr`: G (α × 3 f64). α = 4: F(2×2, 3×3), 6: F(4×4, 3×3).
    */
-  f32_winograd_pack_2x2_3x3(
-    srcPtr: number, layout: number, outChannels: number, inChannels: number,
+  f32_winograd_pack_2d(
+    srcPtr: number, layout: number, outChannels: number, inChannels: number, alpha: number, gPtr: number,
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,
   ): void;
@@ -34,6 +35,18 @@ export interface WinogradKernels {
     tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
     outPtr: number, outPixelStrideBytes: number, lo: number, hi: number,
   ): void;
+  /** F(4×4, 3×3) input transform: as f32_winograd_input_2x2_3x3 with 36 matrices and 4×4 tiles. */
+  f32_winograd_input_4x4_3x3(
+    inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
+    padTop: number, padLeft: number, tilesW: number, tyStart: number, tyEnd: number,
+    dstPtr: number, dstRowStrideBytes: number, dstMatrixStrideBytes: number,
+  ): void;
+  /** F(4×4, 3×3) output transform: as f32_winograd_output_2x2_3x3; overwrites M. */
+  f32_winograd_output_4x4_3x3(
+    srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number, biasPtr: number,
+    tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
+    outPtr: number, outPixelStrideBytes: number, lo: number, hi: number,
+  ): void;
 }
 
 export function winogradKernels(exports: WebAssembly.Exports): WinogradKernels {
@@ -45,22 +58,17 @@ export function winogradBlockFloats(outChannels: number, inChannels: number): nu
   return packedGemmWeightsFloats(outChannels, inChannels);
 }
 
-/** Floats written by f32_winograd_pack_2x2_3x3: 16 blocks, then the bias. */
-export function winogradPackedFloats(outChannels: number, inChannels: number): number {
-  return WINOGRAD_TILE_VALUES * winogradBlockFloats(outChannels, inChannels) + outChannels;
-}
-
-/** Tiles per axis for an output extent. */
-export function winogradTiles(outExtent: number): number {
-  return Math.ceil(outExtent / WINOGRAD_TILE);
+/** Floats written by the pack kernels: `blocks` (α² or α) GEMM blocks, then the bias. */
+export function winogradPackedFloats(blocks: number, outChannels: number, inChannels: number): number {
+  return blocks * winogradBlockFloats(outChannels, inChannels) + outChannels;
 }
 
 /**
  * Scratch bytes of one Winograd task of `tiles` tiles: V (`matrices` × tiles × inChannels) then
- * M (`matrices` × tiles × outChannels); 16 matrices for F(2×2, 3×3), α for a 1-D F(m, r).
+ * M (`matrices` × tiles × outChannels); α² matrices for 2-D, α for 1-D transforms.
  * Matrix ξ of V starts at ξ · tiles · inChannels floats.
  */
-export function winogradScratchBytes(tiles: number, inChannels: number, outChannels: number, matrices = WINOGRAD_TILE_VALUES): number {
+export function winogradScratchBytes(tiles: number, inChannels: number, outChannels: number, matrices: number): number {
   return matrices * tiles * (inChannels + outChannels) * 4;
 }
 
@@ -147,7 +155,3 @@ export function winograd1dMatrices(m: number, r: number): Winograd1dMatrices {
   return { m, r, alpha, bt, at, g };
 }
 
-/** Floats written by f32_winograd_pack_1d: α blocks, then the bias. */
-export function winograd1dPackedFloats(alpha: number, outChannels: number, inChannels: number): number {
-  return alpha * winogradBlockFloats(outChannels, inChannels) + outChannels;
-}
