@@ -1,3 +1,5 @@
+import { foldBatchNorm } from './f32-pack';
+
 /**
  * Winograd F(2×2, 3×3) convolution for stride-1 3×3 convs, in three pieces around f32_gemm:
  *
@@ -224,6 +226,23 @@ export function f32_winograd_output_2x2_3x3(
  */
 
 /**
+ * Shared by the Winograd pack kernels, for packed column o: zero its panel-bias slot in each of
+ * the `blocks` blocks and, for o < outChannels, fold BatchNorm (the folded bias goes after the
+ * blocks); returns the weight scale (1 for padding columns, whose weights are then zero).
+ */
+// @ts-ignore: decorator
+@inline function packColumn(
+  o: i32, outChannels: i32, blocks: i32, blockBytes: usize, panelFloats: i32, dstPtr: usize,
+  biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
+): f64 {
+  const head = dstPtr + (<usize>((o >> 3) * panelFloats + (o & 7)) << 2);
+  for (let x = 0; x < blocks; x++) store<f32>(head + blockBytes * <usize>x, 0);
+  if (o >= outChannels) return 1;
+  const biasOut = dstPtr + blockBytes * <usize>blocks + (<usize>o << 2);
+  return foldBatchNorm(<usize>o << 2, biasPtr, gammaPtr, betaPtr, meanPtr, varPtr, eps, biasOut);
+}
+
+/**
  * f32_winograd_pack_1d: 1×r / r×1 weights (BatchNorm folded as in f32_pack_gemm_weights) →
  * α packed GEMM blocks U_j = Σ_k G[j][k]·g[·][·][k] (f64, rounded once; K = inChannels,
  * N = outChannels, zero panel biases, ceil(outChannels / 8)·(8 + 8·inChannels) floats each),
@@ -241,24 +260,10 @@ export function f32_winograd_pack_1d(
   const panels = (outChannels + 7) >> 3;
   const panelFloats = 8 + 8 * inChannels;
   const blockBytes = <usize>(panels * panelFloats) << 2;
-  const biasOut = dstPtr + blockBytes * <usize>alpha;
   for (let o = 0; o < panels * 8; o++) {
     const p = o >> 3;
     const j = o & 7;
-    for (let a = 0; a < alpha; a++) store<f32>(dstPtr + blockBytes * <usize>a + (<usize>(p * panelFloats + j) << 2), 0);
-    let s: f64 = 1;
-    if (o < outChannels) {
-      const oo = <usize>o << 2;
-      const b: f64 = biasPtr != 0 ? <f64>load<f32>(biasPtr + oo) : 0;
-      let shift: f64 = b;
-      if (meanPtr != 0) {
-        const gamma: f64 = gammaPtr != 0 ? <f64>load<f32>(gammaPtr + oo) : 1;
-        const beta: f64 = betaPtr != 0 ? <f64>load<f32>(betaPtr + oo) : 0;
-        s = gamma / Math.sqrt(<f64>load<f32>(varPtr + oo) + eps);
-        shift = (b - <f64>load<f32>(meanPtr + oo)) * s + beta;
-      }
-      store<f32>(biasOut + oo, <f32>shift);
-    }
+    const s = packColumn(o, outChannels, alpha, blockBytes, panelFloats, dstPtr, biasPtr, gammaPtr, betaPtr, meanPtr, varPtr, eps);
     for (let ci = 0; ci < inChannels; ci++) {
       const at = <usize>(p * panelFloats + 8 + ci * 8 + j) << 2;
       const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * r : ci * outChannels + o) << 2);
@@ -488,25 +493,10 @@ export function f32_winograd_pack_2d(
   const panels = (outChannels + 7) >> 3;
   const panelFloats = 8 + 8 * inChannels;
   const blockBytes = <usize>(panels * panelFloats) << 2;
-  const blocks = alpha * alpha;
-  const biasOut = dstPtr + blockBytes * <usize>blocks;
   for (let o = 0; o < panels * 8; o++) {
     const p = o >> 3;
     const j = o & 7;
-    for (let x = 0; x < blocks; x++) store<f32>(dstPtr + blockBytes * <usize>x + (<usize>(p * panelFloats + j) << 2), 0);
-    let s: f64 = 1;
-    if (o < outChannels) {
-      const oo = <usize>o << 2;
-      const b: f64 = biasPtr != 0 ? <f64>load<f32>(biasPtr + oo) : 0;
-      let shift: f64 = b;
-      if (meanPtr != 0) {
-        const gamma: f64 = gammaPtr != 0 ? <f64>load<f32>(gammaPtr + oo) : 1;
-        const beta: f64 = betaPtr != 0 ? <f64>load<f32>(betaPtr + oo) : 0;
-        s = gamma / Math.sqrt(<f64>load<f32>(varPtr + oo) + eps);
-        shift = (b - <f64>load<f32>(meanPtr + oo)) * s + beta;
-      }
-      store<f32>(biasOut + oo, <f32>shift);
-    }
+    const s = packColumn(o, outChannels, alpha * alpha, blockBytes, panelFloats, dstPtr, biasPtr, gammaPtr, betaPtr, meanPtr, varPtr, eps);
     for (let ci = 0; ci < inChannels; ci++) {
       const at = <usize>(p * panelFloats + 8 + ci * 8 + j) << 2;
       const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * 9 : ci * outChannels + o) << 2);

@@ -477,77 +477,87 @@ export function winogradScratch(step: WinogradStep | Winograd1dStep): { tiles: n
   return { tiles, groupColumns, bytes: matrices * tiles * (step.input.channels + groupColumns) * 4 };
 }
 
-/** The α GEMMs of a Winograd task: M_j (panels [panelStart, panelEnd)) = V_j · U_j, j < matrices. */
-function winogradGemms(
-  k: Kernels, step: WinogradStep | Winograd1dStep, matrices: number, v: number, m: number, rows: number,
-  panelStart: number, panelEnd: number,
-): void {
+/** What one Winograd task covers and where its scratch lives (both step kinds). */
+interface WinogradTask {
+  image: number;
+  /** Lines (1-D) or tile rows (2-D) [line0, line1) of the image. */
+  line0: number;
+  line1: number;
+  panelStart: number;
+  panelEnd: number;
+  /** First output channel of the panel group, and its channel count. */
+  c0: number;
+  channels: number;
+  /** Scratch: V (matrices × tiles × inChannels) then M (matrices × tiles × groupColumns). */
+  v: number;
+  m: number;
+  vMatrixBytes: number;
+  mMatrixBytes: number;
+  mRowBytes: number;
+}
+
+function winogradTask(
+  program: Program, step: WinogradStep | Winograd1dStep, task: number, thread: number,
+  lines: number, linesPerTask: number, matrices: number,
+): WinogradTask {
   const inC = step.input.channels;
   const n = step.out.channels;
+  const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
+  const [image, line0, line1] = rowBlock(lines, linesPerTask, Math.floor(task / groups));
+  const panelStart = (task % groups) * step.panelsPerTask;
+  const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
   const { tiles, groupColumns } = winogradScratch(step);
-  const blockBytes = winogradBlockFloats(n, inC) * 4;
+  const v = program.scratchOffset + thread * program.scratchBytesPerThread;
   const c0 = panelStart * PANEL_WIDTH;
+  return {
+    image, line0, line1, panelStart, panelEnd, c0, channels: Math.min(panelEnd * PANEL_WIDTH, n) - c0,
+    v, m: v + matrices * tiles * inC * 4, vMatrixBytes: tiles * inC * 4, mMatrixBytes: tiles * groupColumns * 4,
+    mRowBytes: groupColumns * 4,
+  };
+}
+
+/** The GEMMs of a Winograd task: M_j (its panel group) = V_j · U_j for j < matrices, `rows` tiles. */
+function winogradGemms(k: Kernels, step: WinogradStep | Winograd1dStep, t: WinogradTask, matrices: number, rows: number): void {
+  const inC = step.input.channels;
+  const blockBytes = winogradBlockFloats(step.out.channels, inC) * 4;
   for (let j = 0; j < matrices; j++) {
     k.f32_gemm(
-      v + j * tiles * inC * 4, inC * 4, step.weightsOffset + j * blockBytes, inC,
-      m + j * tiles * groupColumns * 4 - c0 * 4, groupColumns * 4, 0, 0, 0, -Infinity, Infinity, rows, panelStart,
-      panelEnd, n,
+      t.v + j * t.vMatrixBytes, inC * 4, step.weightsOffset + j * blockBytes, inC, t.m + j * t.mMatrixBytes - t.c0 * 4,
+      t.mRowBytes, 0, 0, 0, -Infinity, Infinity, rows, t.panelStart, t.panelEnd, step.out.channels,
     );
   }
 }
 
 function runWinograd1dTask(k: Kernels, program: Program, step: Winograd1dStep, task: number, thread: number): void {
   const { input: x, out } = step;
-  const inC = x.channels;
-  const n = out.channels;
-  const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
-  const [image, line0, line1] = rowBlock(step.lines, step.linesPerTask, Math.floor(task / groups));
-  const panelStart = (task % groups) * step.panelsPerTask;
-  const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
-  const { tiles, groupColumns } = winogradScratch(step);
-  const v = program.scratchOffset + thread * program.scratchBytesPerThread;
-  const m = v + step.alpha * tiles * inC * 4;
-  const c0 = panelStart * PANEL_WIDTH;
+  const t = winogradTask(program, step, task, thread, step.lines, step.linesPerTask, step.alpha);
   k.f32_winograd_input_1d(
-    x.offset + image * x.imageStrideBytes, step.inStepBytes, step.inLineBytes, step.inLen, inC, step.pad, step.alpha,
-    step.tilesPerLine, line0, line1, v, inC * 4, tiles * inC * 4,
+    x.offset + t.image * x.imageStrideBytes, step.inStepBytes, step.inLineBytes, step.inLen, x.channels, step.pad,
+    step.alpha, step.tilesPerLine, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, step, step.alpha, v, m, (line1 - line0) * step.tilesPerLine, panelStart, panelEnd);
+  winogradGemms(k, step, t, step.alpha, (t.line1 - t.line0) * step.tilesPerLine);
   k.f32_winograd_output_1d(
-    m, groupColumns * 4, tiles * groupColumns * 4, Math.min(panelEnd * PANEL_WIDTH, n) - c0, step.biasOffset + c0 * 4,
-    step.alpha, step.tilesPerLine, line0, line1, step.outLen,
-    out.offset + image * out.imageStrideBytes + c0 * 4, step.outStepBytes, step.outLineBytes, step.clamp.lo,
-    step.clamp.hi,
+    t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.alpha, step.tilesPerLine, t.line0,
+    t.line1, step.outLen, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, step.outStepBytes, step.outLineBytes,
+    step.clamp.lo, step.clamp.hi,
   );
 }
 
 function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task: number, thread: number): void {
   const { input: x, out } = step;
-  const inC = x.channels;
-  const n = out.channels;
-  const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
-  const [image, ty0, ty1] = rowBlock(step.tilesH, step.tileRowsPerTask, Math.floor(task / groups));
-  const panelStart = (task % groups) * step.panelsPerTask;
-  const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
-  const { tiles, groupColumns } = winogradScratch(step);
   const matrices = (step.tile + 2) ** 2;
-  const v = program.scratchOffset + thread * program.scratchBytesPerThread;
-  const vMatrix = tiles * inC * 4;
-  const m = v + matrices * vMatrix;
-  const mMatrix = tiles * groupColumns * 4;
-  const c0 = panelStart * PANEL_WIDTH;
-  const rows = (ty1 - ty0) * step.tilesW;
+  const t = winogradTask(program, step, task, thread, step.tilesH, step.tileRowsPerTask, matrices);
   const [input, output] = step.tile === 2
     ? [k.f32_winograd_input_2x2_3x3, k.f32_winograd_output_2x2_3x3]
     : [k.f32_winograd_input_4x4_3x3, k.f32_winograd_output_4x4_3x3];
   input(
-    x.offset + image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, inC, step.padTop, step.padLeft,
-    step.tilesW, ty0, ty1, v, inC * 4, vMatrix,
+    x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.padTop,
+    step.padLeft, step.tilesW, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, step, matrices, v, m, rows, panelStart, panelEnd);
+  winogradGemms(k, step, t, matrices, (t.line1 - t.line0) * step.tilesW);
   output(
-    m, groupColumns * 4, mMatrix, Math.min(panelEnd * PANEL_WIDTH, n) - c0, step.biasOffset + c0 * 4, step.tilesW, ty0, ty1,
-    step.outH, step.outW, out.offset + image * out.imageStrideBytes + c0 * 4, out.pixelStrideBytes, step.clamp.lo,
-    step.clamp.hi,
+    t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.tilesW, t.line0, t.line1,
+    step.outH, step.outW, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, out.pixelStrideBytes,
+    step.clamp.lo, step.clamp.hi,
   );
 }

@@ -157,11 +157,18 @@ const PANEL_CASES: GemmCase[] = [
   { m: 5, n: 17, k: 3, epilogue: 'none', aGap: 0, cOffset: 4, cStride: 24, panelStart: 3, panelEnd: 3, seed: 12 },
 ];
 
-/** K large enough that the driver walks A in several row chunks (256 KiB of A rows each). */
+/**
+ * K large enough that the driver walks A in several row chunks (256 KiB of A rows each): odd K,
+ * a single row, column tails of 3 and 5, panel ranges (the deep K of stride-2 reductions and of
+ * Inception-ResNet-v2's last 1×1 conv).
+ */
 const CHUNK_CASES: GemmCase[] = [
   { m: 37, n: 17, k: 2048, epilogue: 'relu', aGap: 3, cOffset: 1, cStride: 20, seed: 21 },
   { m: 101, n: 9, k: 1200, epilogue: 'resAlias', aGap: 0, cOffset: 0, cStride: 9, seed: 22 },
   { m: 289, n: 44, k: 768, epilogue: 'res', aGap: 5, cOffset: 6, cStride: 64, seed: 23 },
+  { m: 1, n: 3, k: 513, epilogue: 'none', aGap: 1, cOffset: 2, cStride: 7, seed: 24 },
+  { m: 6, n: 13, k: 1537, epilogue: 'clamp', aGap: 0, cOffset: 0, cStride: 13, seed: 25 },
+  { m: 70, n: 21, k: 3456, epilogue: 'relu', aGap: 2, cOffset: 5, cStride: 30, panelStart: 1, panelEnd: 3, seed: 26 },
 ];
 
 function randomCases(count: number, seed: number): GemmCase[] {
@@ -208,10 +215,10 @@ for (const build of BUILDS) {
       });
     }
 
-    it('row blocks and panel ranges give bitwise the same C as one call (M=37 N=69 K=300)', async () => {
+    it.each([300, 1100])('row blocks and panel ranges give bitwise the same C as one call (M=37 N=69 K=%i)', async (k) => {
       const env = await kernelEnv(build);
       const g = gemmKernels(env.exports);
-      const [m, n, k] = [37, 69, 300];
+      const [m, n] = [37, 69];
       const mark = env.arena.mark();
       try {
         const a = env.arena.putF32(randomArray(m * k, 31));
