@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --model m|all --threads 1,2 --runs n --warmup n --size px --no-peers
+ * `npm run bench [-- --model m|all --threads 1,2 --runs n --warmup n --primer n --size px --no-peers
  * --runtimes ort-web,tfjs-wasm,ort-node --ours auto|src|dist --build auto|baseline|relaxed --json --out dir --name stem --relaxed-simd
  * --tolerance t]`; `--render results/x.json` re-renders x.md and x.svg from an earlier run.
  *
@@ -13,6 +13,11 @@
  *    before any timing; a peer that disagrees gets no timings;
  * 3. warm-up runs, then `runs` timed runs interleaved round-robin over the children (rotating the
  *    order each round, a 30 ms pause before each), so load on a shared machine hits every runtime alike;
+ *    each timed run directly follows `primer` untimed runs in the same child (default 1): a core that
+ *    idled while the other runtimes ran is awake again, so the timing is the steady-state latency of
+ *    back-to-back inference (on the 2-vCPU dev VM a run after ≥ 0.5 s idle took 1.3–1.5× as long as
+ *    back to back — a fixed wake-up cost that weighs most on the fastest runtime; first runs and cold
+ *    starts are reported separately);
  * 4. p50/p90, GFLOP/s (2·MACs / p50), peak RSS per child, our arena peak and build; where one of
  *    our runs goes (per step kind, one thread).
  *
@@ -48,6 +53,8 @@ export interface BenchOptions {
   threads: readonly number[];
   runs: number;
   warmup: number;
+  /** Untimed runs right before each timed run, in the same child. */
+  primer: number;
   /** Run the peers (those installed) and onnxruntime-node. */
   peers: boolean;
   /** Restrict the runtimes (ours always runs: it is the reference). */
@@ -66,7 +73,7 @@ export interface BenchOptions {
 }
 
 export const DEFAULT_OPTIONS: Omit<BenchOptions, 'command'> = {
-  models: BENCH_MODELS, threads: [1, 2], runs: 10, warmup: 2, peers: true, tolerance: 1e-3, ours: 'auto', oursBuild: 'auto', nodeFlags: [],
+  models: BENCH_MODELS, threads: [1, 2], runs: 10, warmup: 2, primer: 1, peers: true, tolerance: 1e-3, ours: 'auto', oursBuild: 'auto', nodeFlags: [],
 };
 
 /** Runs the benchmark (see the module comment) and returns the result record. */
@@ -120,7 +127,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     },
     options: {
       models: [...options.models], inputSize: options.inputSize, threads: [...options.threads], runs: options.runs, warmup: options.warmup,
-      peers: options.peers, tolerance: options.tolerance, nodeFlags: [...options.nodeFlags], oursFrom: ours.source, oursFromWhy: ours.why,
+      primer: options.primer, peers: options.peers, tolerance: options.tolerance, nodeFlags: [...options.nodeFlags], oursFrom: ours.source, oursFromWhy: ours.why,
       oursBuild: options.oursBuild,
     },
     networks, rows, profiles,
@@ -199,6 +206,7 @@ async function runCase(ctx: CaseContext): Promise<BenchRow[]> {
         // Let the previous runtime's pool threads stop spinning and sleep before the next one runs.
         await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         try {
+          if (options.primer > 0) await entry.child.request({ type: 'warmup', runs: options.primer }, 'warmedUp');
           entry.row.timesMs.push((await entry.child.request({ type: 'time' }, 'timed')).ms);
         } catch (e) {
           drop(entry, e);
@@ -255,7 +263,7 @@ export function parseBenchArgs(argv: readonly string[]): { options: BenchOptions
     args: [...argv],
     options: {
       model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' },
-      size: { type: 'string' }, peers: { type: 'boolean' }, 'no-peers': { type: 'boolean' }, json: { type: 'boolean' },
+      primer: { type: 'string' }, size: { type: 'string' }, peers: { type: 'boolean' }, 'no-peers': { type: 'boolean' }, json: { type: 'boolean' },
       out: { type: 'string' }, name: { type: 'string' }, 'relaxed-simd': { type: 'boolean' }, tolerance: { type: 'string' },
       runtimes: { type: 'string' }, ours: { type: 'string' }, render: { type: 'string' }, build: { type: 'string' },
     },
@@ -286,6 +294,7 @@ export function parseBenchArgs(argv: readonly string[]): { options: BenchOptions
     inputSize: values.size === undefined ? undefined : int('size', values.size, 0, 1),
     runs: int('runs', values.runs, DEFAULT_OPTIONS.runs, 1),
     warmup: int('warmup', values.warmup, DEFAULT_OPTIONS.warmup, 0),
+    primer: int('primer', values.primer, DEFAULT_OPTIONS.primer, 0),
     peers: !values['no-peers'],
     nodeFlags: values['relaxed-simd'] ? ['--experimental-wasm-relaxed-simd'] : [],
     command: ['tsx bench/run.ts', ...argv].join(' '),

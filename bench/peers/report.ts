@@ -38,7 +38,7 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
     `Batch 1, seeded weights, the same graph, weights and input for every runtime (peers run our ONNX export or a TF.js ` +
       `graph built from the same weights). Each runtime runs in its own fresh process; a peer's first output must match ours ` +
       `(max |Δ| ≤ ${o.tolerance} × std of our logits) before it is timed. ${o.runs} timed runs after ${o.warmup} warm-up runs, ` +
-      `interleaved round-robin across the runtimes of a case; median (p50) in ms. Ratio = ours / that runtime (< 1: ours is faster); ` +
+      `interleaved round-robin across the runtimes of a case${(o.primer ?? 0) > 0 ? `, each right after ${o.primer} untimed run${o.primer === 1 ? '' : 's'} in the same process (steady-state latency: the core is awake)` : ''}; median (p50) in ms. Ratio = ours / that runtime (< 1: ours is faster); ` +
       `"paired" = the median over rounds of the ratio within a round, which cancels load that drifts between rounds. ` +
       `Cold start = process spawn → first output: Node and tsx start-up (${ms(m.processStartupMs)} ms for a child that loads no runtime), ` +
       `the runtime's import, session creation from the files, the first run. Our engine ran from ${o.oursFrom}/` +

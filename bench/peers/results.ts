@@ -66,7 +66,9 @@ export interface BenchResult {
     processStartupMs: number;
   };
   options: {
-    models: string[]; inputSize?: number; threads: number[]; runs: number; warmup: number; peers: boolean; tolerance: number; nodeFlags: string[];
+    models: string[]; inputSize?: number; threads: number[]; runs: number; warmup: number;
+    /** Untimed runs right before each timed run (absent in results from before the option: 0). */
+    primer?: number; peers: boolean; tolerance: number; nodeFlags: string[];
     oursFrom: 'src' | 'dist'; oursFromWhy?: string; oursBuild?: 'auto' | 'baseline' | 'relaxed';
   };
   networks: NetworkInfo[];
