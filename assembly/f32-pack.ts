@@ -1,3 +1,5 @@
+import { foldBatchNorm } from './fold';
+
 /**
  * f32_pack_gemm_weights: conv / FC weights → f32_gemm panels, with BatchNorm folded in.
  *
@@ -55,23 +57,3 @@ export function f32_pack_gemm_weights(
   }
 }
 
-/**
- * The BatchNorm fold of one output channel (byte offset `oo` into the [outChannels] tensors):
- * writes b' = (bias − mean)·s + β (f64, rounded once; without BN b' = bias) to `biasOut` and
- * returns the weight scale s = γ / √(var + eps) (1 without BN). Absent tensors (0) as above.
- */
-// @ts-ignore: decorator
-@inline export function foldBatchNorm(
-  oo: usize, biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64, biasOut: usize,
-): f64 {
-  const b: f64 = biasPtr != 0 ? <f64>load<f32>(biasPtr + oo) : 0;
-  if (meanPtr == 0) {
-    store<f32>(biasOut, <f32>b);
-    return 1;
-  }
-  const gamma: f64 = gammaPtr != 0 ? <f64>load<f32>(gammaPtr + oo) : 1;
-  const beta: f64 = betaPtr != 0 ? <f64>load<f32>(betaPtr + oo) : 0;
-  const s = gamma / Math.sqrt(<f64>load<f32>(varPtr + oo) + eps);
-  store<f32>(biasOut, <f32>((b - <f64>load<f32>(meanPtr + oo)) * s + beta));
-  return s;
-}

@@ -12,4 +12,5 @@ export * from './f32-elementwise';
 export * from './f32-lrn';
 export * from './f32-softmax';
 export * from './f32-transpose';
-export * from './f32-winograd';
+export * from './f32-winograd-1d';
+export * from './f32-winograd-2d';

@@ -66,6 +66,13 @@ describe('kernel module carries no state', () => {
       expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     });
 
+    it(`${name}: exports only kernels (f32_*) and the imported memory: helpers stay internal`, () => {
+      const exported = WebAssembly.Module.exports(new WebAssembly.Module(bytes));
+      const stray = exported.filter((e) => !(e.kind === 'function' ? e.name.startsWith('f32_') : e.kind === 'memory'));
+      expect(stray).toEqual([]);
+      expect(exported.length).toBeGreaterThan(20);
+    });
+
     it(`${name}: import section holds exactly one entry`, () => {
       expect(sectionCounts(bytes).get(SECTION.import)).toBe(1);
     });

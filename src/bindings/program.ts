@@ -91,7 +91,7 @@ export interface ConvStep extends StepCommon, StepWindow {
 }
 
 /**
- * A stride-1 3×3 convolution by Winograd F(2×2, 3×3) or F(4×4, 3×3) (assembly/f32-winograd.ts;
+ * A stride-1 3×3 convolution by Winograd F(2×2, 3×3) or F(4×4, 3×3) (assembly/f32-winograd-2d.ts;
  * `tile` = output pixels per tile side, α = tile + 2): per task, the input transform of
  * `tileRowsPerTask` tile rows of one image into scratch (V, α² × T × inChannels), α² GEMMs over a
  * panel group into scratch (M, α² × T × the group's columns), then the output transform with
@@ -117,7 +117,7 @@ export interface WinogradStep extends StepCommon {
 }
 
 /**
- * A stride-1 1×r or r×1 convolution by 1-D Winograd F(m, r) (assembly/f32-winograd.ts). The map
+ * A stride-1 1×r or r×1 convolution by 1-D Winograd F(m, r) (assembly/f32-winograd-1d.ts). The map
  * is walked as *lines* along the kernel's axis (rows for 1×r, columns for r×1; byte steps below);
  * per task, the input transform of `linesPerTask` lines of one image into scratch (V, α × T ×
  * inChannels), α GEMMs over a panel group (M, α × T × the group's columns), then the output
@@ -547,16 +547,13 @@ function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task:
   const { input: x, out } = step;
   const matrices = (step.tile + 2) ** 2;
   const t = winogradTask(program, step, task, thread, step.tilesH, step.tileRowsPerTask, matrices);
-  const [input, output] = step.tile === 2
-    ? [k.f32_winograd_input_2x2_3x3, k.f32_winograd_output_2x2_3x3]
-    : [k.f32_winograd_input_4x4_3x3, k.f32_winograd_output_4x4_3x3];
-  input(
-    x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.padTop,
+  k.f32_winograd_input_3x3(
+    step.tile, x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.padTop,
     step.padLeft, step.tilesW, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
   winogradGemms(k, step, t, matrices, (t.line1 - t.line0) * step.tilesW);
-  output(
-    t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.tilesW, t.line0, t.line1,
+  k.f32_winograd_output_3x3(
+    step.tile, t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.tilesW, t.line0, t.line1,
     step.outH, step.outW, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, out.pixelStrideBytes,
     step.clamp.lo, step.clamp.hi,
   );

@@ -1,6 +1,7 @@
 /**
- * Typed access to the Winograd F(2×2, 3×3) kernels (contracts in assembly/f32-winograd.ts) and
- * the host-side sizes that go with them. A Winograd conv is: pack once (16 transformed weight
+ * Typed access to the Winograd kernels (contracts in assembly/f32-winograd-2d.ts: 3×3 by
+ * F(2×2, 3×3) / F(4×4, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(2, 7) / F(4, 3)) and the
+ * host-side matrices and sizes that go with them. A Winograd conv is: pack once (16 transformed weight
  * blocks + bias), then per block of tile rows: input transform → 16 GEMMs → output transform.
  */
 
@@ -23,28 +24,16 @@ export interface WinogradKernels {
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,
   ): void;
-  /** V_ξ[r][c] = (Bᵀ d B)[ξ] for the tiles of tile rows [tyStart, tyEnd) of one image. */
-  f32_winograd_input_2x2_3x3(
-    inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
+  /** V = Bᵀ d B (tile 2: F(2×2, 3×3), 4: F(4×4, 3×3)) for the tiles of tile rows [tyStart, tyEnd) of one image. */
+  f32_winograd_input_3x3(
+    tile: number, inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
     padTop: number, padLeft: number, tilesW: number, tyStart: number, tyEnd: number,
     dstPtr: number, dstRowStrideBytes: number, dstMatrixStrideBytes: number,
   ): void;
-  /** Y = clamp(Aᵀ M A + bias, lo, hi) into the in-range output pixels of tile rows [tyStart, tyEnd). */
-  f32_winograd_output_2x2_3x3(
-    srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number, biasPtr: number,
-    tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
-    outPtr: number, outPixelStrideBytes: number, lo: number, hi: number,
-  ): void;
-  /** F(4×4, 3×3) input transform: as f32_winograd_input_2x2_3x3 with 36 matrices and 4×4 tiles. */
-  f32_winograd_input_4x4_3x3(
-    inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
-    padTop: number, padLeft: number, tilesW: number, tyStart: number, tyEnd: number,
-    dstPtr: number, dstRowStrideBytes: number, dstMatrixStrideBytes: number,
-  ): void;
-  /** F(4×4, 3×3) output transform: as f32_winograd_output_2x2_3x3; overwrites M. */
-  f32_winograd_output_4x4_3x3(
-    srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number, biasPtr: number,
-    tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
+  /** Y = clamp(Aᵀ M A + bias, lo, hi) into the in-range output pixels of tile rows [tyStart, tyEnd); F(4×4) overwrites M. */
+  f32_winograd_output_3x3(
+    tile: number, srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number,
+    biasPtr: number, tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
     outPtr: number, outPixelStrideBytes: number, lo: number, hi: number,
   ): void;
 }
