@@ -1,4 +1,4 @@
-import { input1dF27, input1dF43, output1dF27, output1dF43, packColumn } from './winograd-common';
+import { input1dF27, input1dF43, output1dF27, output1dF43 } from './winograd-common';
 
 /**
  * One-dimensional Winograd F(m, r) for 1×r and r×1 stride-1 convs (the 1×7/7×1 and 1×3/3×1
@@ -8,7 +8,7 @@ import { input1dF27, input1dF43, output1dF27, output1dF43, packColumn } from './
  *   y = Aᵀ [ (G g) ⊙ (Bᵀ d) ]   per tile of m outputs along the kernel's axis, summed over
  *   input channels; d = the α inputs the tile reads, g = the r filter taps. Bᵀ row j holds the
  *   coefficients of Π_{l≠j}(x − p_l) (last row: Π_l(x − p_l)), Aᵀ[i][j] = p_j^i (last column
- *   [i = m − 1]); G (f64, given to the pack kernel) = src/bindings/kernels/winograd.ts
+ *   [i = m − 1]); G (f64, given to f32_winograd_pack) = src/bindings/kernels/winograd.ts
  *   winograd1dMatrices, which derives all three from the same points.
  *
  * The map is seen as *lines* along the kernel's axis: for a 1×r conv a line is an image row
@@ -17,43 +17,6 @@ import { input1dF27, input1dF43, output1dF27, output1dF43, packColumn } from './
  * inputs t·m − pad … t·m − pad + α − 1 (zero outside [0, inLen)); tilesPerLine = ceil(outLen / m).
  * Across lines nothing is padded (the other kernel extent is 1).
  */
-
-/**
- * f32_winograd_pack_1d: 1×r / r×1 weights (BatchNorm folded as in f32_pack_gemm_weights) →
- * α packed GEMM blocks U_j = Σ_k G[j][k]·g[·][·][k] (f64, rounded once; K = inChannels,
- * N = outChannels, zero panel biases, ceil(outChannels / 8)·(8 + 8·inChannels) floats each),
- * then the folded bias (outChannels floats).
- *
- * src, layout 0 = OIHW [outChannels][inChannels][r] (kernelH·kernelW = r); layout 1 = HWIO
- * [r][inChannels][outChannels]. gPtr: G as α × r f64 values, row-major. bias … var as
- * f32_pack_gemm_weights (0 = absent). Writes exactly α·blockFloats + outChannels floats.
- */
-export function f32_winograd_pack_1d(
-  srcPtr: usize, layout: i32, outChannels: i32, inChannels: i32, r: i32, alpha: i32, gPtr: usize,
-  biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
-  dstPtr: usize,
-): void {
-  const panels = (outChannels + 7) >> 3;
-  const panelFloats = 8 + 8 * inChannels;
-  const blockBytes = <usize>(panels * panelFloats) << 2;
-  for (let o = 0; o < panels * 8; o++) {
-    const p = o >> 3;
-    const j = o & 7;
-    const s = packColumn(o, outChannels, alpha, blockBytes, panelFloats, dstPtr, biasPtr, gammaPtr, betaPtr, meanPtr, varPtr, eps);
-    for (let ci = 0; ci < inChannels; ci++) {
-      const at = <usize>(p * panelFloats + 8 + ci * 8 + j) << 2;
-      const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * r : ci * outChannels + o) << 2);
-      const tapBytes = <usize>(layout == 0 ? 4 : inChannels * outChannels * 4);
-      for (let a = 0; a < alpha; a++) {
-        let u: f64 = 0;
-        if (o < outChannels) {
-          for (let k = 0; k < r; k++) u += load<f64>(gPtr + (<usize>(a * r + k) << 3)) * (<f64>load<f32>(w + tapBytes * <usize>k) * s);
-        }
-        store<f32>(dstPtr + blockBytes * <usize>a + at, <f32>u);
-      }
-    }
-  }
-}
 
 /**
  * f32_winograd_input_1d: V = Bᵀ d for the tiles of lines [lineStart, lineEnd) of one image

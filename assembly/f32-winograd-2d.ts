@@ -1,4 +1,4 @@
-import { input1dF43, ld, output1dF43, packColumn, st } from './winograd-common';
+import { input1dF43, ld, output1dF43, st } from './winograd-common';
 
 /**
  * Winograd convolution for stride-1 3×3 convs, in pieces around f32_gemm, with `tile` = 2
@@ -11,7 +11,7 @@ import { input1dF43, ld, output1dF43, packColumn, st } from './winograd-common';
  *           Aᵀ = [1 1 1 0; 0 1 −1 −1] (Lavin & Gray).
  *   F(4×4): the 1-D F(4, 3) of f32-winograd-1d.ts (points 0, ±1, ±2, ∞) along both axes.
  *
- * 1. f32_winograd_pack_2d (α, G): U = G g Gᵀ for every (out, in) channel pair → α² packed GEMM
+ * 1. f32_winograd_pack (3×3, α, G): U = G g Gᵀ for every (out, in) channel pair → α² packed GEMM
  *    weight blocks (one per position ξ = α·i + j of the transformed tile) and the bias.
  * 2. f32_winograd_input_3x3: V_ξ = (Bᵀ d B)[i][j] for a block of tiles → α² matrices [T][C].
  * 3. f32_gemm per ξ: M_ξ = V_ξ · U_ξ (α² GEMMs, [T][C] · [C][Cout]).
@@ -22,52 +22,6 @@ import { input1dF43, ld, output1dF43, packColumn, st } from './winograd-common';
  * tile·ty − padTop + α − 1; tilesW = ceil(outW / tile). Outputs past outH/outW in the last tile
  * row/column are computed but never stored; input outside the image is zero (padding).
  */
-
-/**
- * f32_winograd_pack_2d: 3×3 weights (BatchNorm folded as in f32_pack_gemm_weights) → α² packed
- * GEMM blocks U_ξ, ξ = α·i + j, U = G g Gᵀ (f64, rounded once; K = inChannels, N = outChannels,
- * zero panel biases, ceil(outChannels / 8)·(8 + 8·inChannels) floats each), then the folded bias
- * (outChannels floats). gPtr: G as α × 3 f64 values, row-major.
- * src, layout 0 = OIHW [outChannels][inChannels][3][3]; layout 1 = HWIO [3][3][inChannels][outChannels].
- * bias, gamma, beta, mean, var: [outChannels] each, 0 = absent (as f32_pack_gemm_weights).
- * Writes exactly α²·blockFloats + outChannels floats; reads exactly its inputs.
- */
-export function f32_winograd_pack_2d(
-  srcPtr: usize, layout: i32, outChannels: i32, inChannels: i32, alpha: i32, gPtr: usize,
-  biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
-  dstPtr: usize,
-): void {
-  const panels = (outChannels + 7) >> 3;
-  const panelFloats = 8 + 8 * inChannels;
-  const blockBytes = <usize>(panels * panelFloats) << 2;
-  for (let o = 0; o < panels * 8; o++) {
-    const p = o >> 3;
-    const j = o & 7;
-    const s = packColumn(o, outChannels, alpha * alpha, blockBytes, panelFloats, dstPtr, biasPtr, gammaPtr, betaPtr, meanPtr, varPtr, eps);
-    for (let ci = 0; ci < inChannels; ci++) {
-      const at = <usize>(p * panelFloats + 8 + ci * 8 + j) << 2;
-      const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * 9 : ci * outChannels + o) << 2);
-      const tapBytes = <usize>(layout == 0 ? 4 : inChannels * outChannels * 4);
-      for (let a = 0; a < alpha; a++) {
-        // t_a[kx] = Σ_ky G[a][ky]·g[ky][kx], then U[a][b] = Σ_kx G[b][kx]·t_a[kx].
-        const ga0 = load<f64>(gPtr + (<usize>(a * 3) << 3));
-        const ga1 = load<f64>(gPtr + (<usize>(a * 3 + 1) << 3));
-        const ga2 = load<f64>(gPtr + (<usize>(a * 3 + 2) << 3));
-        let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
-        if (o < outChannels) {
-          t0 = (ga0 * <f64>load<f32>(w) + ga1 * <f64>load<f32>(w + 3 * tapBytes) + ga2 * <f64>load<f32>(w + 6 * tapBytes)) * s;
-          t1 = (ga0 * <f64>load<f32>(w + tapBytes) + ga1 * <f64>load<f32>(w + 4 * tapBytes) + ga2 * <f64>load<f32>(w + 7 * tapBytes)) * s;
-          t2 = (ga0 * <f64>load<f32>(w + 2 * tapBytes) + ga1 * <f64>load<f32>(w + 5 * tapBytes) + ga2 * <f64>load<f32>(w + 8 * tapBytes)) * s;
-        }
-        for (let b = 0; b < alpha; b++) {
-          const u = load<f64>(gPtr + (<usize>(b * 3) << 3)) * t0 + load<f64>(gPtr + (<usize>(b * 3 + 1) << 3)) * t1 +
-            load<f64>(gPtr + (<usize>(b * 3 + 2) << 3)) * t2;
-          store<f32>(dstPtr + blockBytes * <usize>(a * alpha + b) + at, <f32>u);
-        }
-      }
-    }
-  }
-}
 
 /**
  * f32_winograd_input_3x3: V = Bᵀ d B for the tiles of tile rows [tyStart, tyEnd) of one image

@@ -14,3 +14,4 @@ export * from './f32-softmax';
 export * from './f32-transpose';
 export * from './f32-winograd-1d';
 export * from './f32-winograd-2d';
+export * from './f32-winograd-pack';

@@ -1,6 +1,4 @@
 // Helpers shared by the Winograd kernels (f32-winograd-1d.ts, f32-winograd-2d.ts); not kernels.
-import { foldBatchNorm } from './fold';
-
 // @ts-ignore: decorator
 @inline export function ld(p: usize, ok: bool, one: bool): v128 {
   return ok ? (one ? v128.load32_splat(p) : v128.load(p)) : f32x4.splat(0);
@@ -21,24 +19,6 @@ import { foldBatchNorm } from './fold';
 @inline export function clampStore(p: usize, v: v128, b: v128, vlo: v128, vhi: v128, one: bool): void {
   st(p, f32x4.pmin(f32x4.pmax(f32x4.add(v, b), vlo), vhi), one);
 }
-
-/**
- * Shared by the Winograd pack kernels, for packed column o: zero its panel-bias slot in each of
- * the `blocks` blocks and, for o < outChannels, fold BatchNorm (the folded bias goes after the
- * blocks); returns the weight scale (1 for padding columns, whose weights are then zero).
- */
-// @ts-ignore: decorator
-@inline export function packColumn(
-  o: i32, outChannels: i32, blocks: i32, blockBytes: usize, panelFloats: i32, dstPtr: usize,
-  biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
-): f64 {
-  const head = dstPtr + (<usize>((o >> 3) * panelFloats + (o & 7)) << 2);
-  for (let x = 0; x < blocks; x++) store<f32>(head + blockBytes * <usize>x, 0);
-  if (o >= outChannels) return 1;
-  const biasOut = dstPtr + blockBytes * <usize>blocks + (<usize>o << 2);
-  return foldBatchNorm(<usize>o << 2, biasPtr, gammaPtr, betaPtr, meanPtr, varPtr, eps, biasOut);
-}
-
 
 // The 1-D transforms of f32-winograd-1d.ts (F(4, 3) also serves F(4×4, 3×3) in f32-winograd-2d.ts).
 

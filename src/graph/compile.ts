@@ -263,9 +263,10 @@ function packWinograd(
   const gValues = mats ? mats.g : alpha2d === 4 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
   const g = arena.alloc(gValues.length * 8);
   new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
-  const eps = bn ? bn.eps : 0;
-  if (mats) k.f32_winograd_pack_1d(w, 0, outChannels, inChannels, mats.r, mats.alpha, g, b, gamma, beta, mean, variance, eps, dst);
-  else k.f32_winograd_pack_2d(w, 0, outChannels, inChannels, alpha2d, g, b, gamma, beta, mean, variance, eps, dst);
+  k.f32_winograd_pack(
+    w, 0, outChannels, inChannels, layer.kernelH, layer.kernelW, mats ? mats.alpha : alpha2d, g, b, gamma, beta, mean,
+    variance, bn ? bn.eps : 0, dst,
+  );
   arena.release(mark);
   return { weights: dst, aux1: dst + blocks * winogradBlockFloats(outChannels, inChannels) * F32, aux2: 0 };
 }

@@ -1,9 +1,9 @@
 /**
  * Winograd convolution against the float64 direct convolution reference (test/reference/conv.ts),
  * for each build, driven by the engine's own task runner (runTask):
- *  - 2-D F(2×2, 3×3) and F(4×4, 3×3): f32_winograd_pack_2d, f32_winograd_input_{2x2,4x4}_3x3,
- *    16 / 36 × f32_gemm, f32_winograd_output_{2x2,4x4}_3x3 (a WinogradStep), every 3×3 case with both;
- *  - 1-D F(2, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack_1d, f32_winograd_input_1d,
+ *  - 2-D F(2×2, 3×3) and F(4×4, 3×3): f32_winograd_pack, f32_winograd_input_3x3, 16 / 36 ×
+ *    f32_gemm, f32_winograd_output_3x3 (a WinogradStep), every 3×3 case with both tiles;
+ *  - 1-D F(2, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack, f32_winograd_input_1d,
  *    α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W and along H.
  * Grid: odd output sizes (partial last tile), maps smaller than a tile and windows wider than the
  * line, SAME / VALID / asymmetric pads, C < 4 (the one-lane paths) and C % 4 ≠ 0 (the overlapping
@@ -168,16 +168,10 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
   const packed = arena.allocF32(blocks * winogradBlockFloats(c.outC, c.inC) + c.outC);
   const folding = [put(bias), put(bn?.gamma), put(bn?.beta), put(bn?.mean), put(bn?.var), bn?.eps ?? 0] as const;
-  if (mats) {
-    const g = arena.alloc(mats.g.length * 8);
-    new Float64Array(arena.memory.buffer, g, mats.g.length).set(mats.g);
-    k.f32_winograd_pack_1d(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, r, mats.alpha, g, ...folding, packed);
-  } else {
-    const gValues = tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
-    const g = arena.alloc(gValues.length * 8);
-    new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
-    k.f32_winograd_pack_2d(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, tile + 2, g, ...folding, packed);
-  }
+  const gValues = mats ? mats.g : tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
+  const g = arena.alloc(gValues.length * 8);
+  new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
+  k.f32_winograd_pack(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, kh, kw, mats ? mats.alpha : tile + 2, g, ...folding, packed);
   const biasOffset = packed + blocks * winogradBlockFloats(c.outC, c.inC) * 4;
 
   const inStride = c.inC + (c.inExtra ?? 0);

@@ -15,12 +15,13 @@ export const WINOGRAD_2X2_G = Float64Array.of(1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5,
 
 export interface WinogradKernels {
   /**
-   * 3×3 weights (`layout` 0 = OIHW, 1 = HWIO; BatchNorm folded when `meanPtr` != 0, as
-   * f32_pack_gemm_weights) → α² packed GEMM blocks U = G g Gᵀ (K = inChannels, zero panel
-   * biases), then the folded bias; `gPtr`: G (α × 3 f64). α = 4: F(2×2, 3×3), 6: F(4×4, 3×3).
+   * Conv weights (`layout` 0 = OIHW, 1 = HWIO; BatchNorm folded when `meanPtr` != 0, as
+   * f32_pack_gemm_weights) → the transformed, packed GEMM blocks (3×3: α², U = G g Gᵀ; 1×r / r×1:
+   * α, U = G g; K = inChannels, zero panel biases), then the folded bias; `gPtr`: G (α × r f64).
    */
-  f32_winograd_pack_2d(
-    srcPtr: number, layout: number, outChannels: number, inChannels: number, alpha: number, gPtr: number,
+  f32_winograd_pack(
+    srcPtr: number, layout: number, outChannels: number, inChannels: number, kernelH: number, kernelW: number,
+    alpha: number, gPtr: number,
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,
   ): void;
@@ -62,12 +63,6 @@ export function winogradScratchBytes(tiles: number, inChannels: number, outChann
 }
 
 export interface Winograd1dKernels {
-  /** 1×r / r×1 weights → α packed GEMM blocks U_j = Σ_k G[j][k]·g_k (BN folded, f64, rounded once) + bias. */
-  f32_winograd_pack_1d(
-    srcPtr: number, layout: number, outChannels: number, inChannels: number, r: number, alpha: number, gPtr: number,
-    biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
-    dstPtr: number,
-  ): void;
   /** V = Bᵀ d (α = 8: F(2, 7), α = 6: F(4, 3)) for the tiles of lines [lineStart, lineEnd) of one image. */
   f32_winograd_input_1d(
     inPtr: number, inStepBytes: number, inLineBytes: number, inLen: number, channels: number, pad: number,
