@@ -27,6 +27,7 @@ export function f32_winograd_pack(
   const r = max(kernelH, kernelW);
   const taps = kernelH * kernelW;
   const blocks = alphaH * alphaW;
+  if (blocks > 1 && alphaH > 1 && alphaW > 1 && (kernelH != 3 || kernelW != 3)) return;
   const panels = (outChannels + 7) >> 3;
   const panelFloats = 8 + 8 * inChannels;
   const blockBytes = <usize>(panels * panelFloats) << 2;
@@ -41,21 +42,35 @@ export function f32_winograd_pack(
       const at = head + (<usize>(8 + ci * 8) << 2);
       const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * taps : ci * outChannels + o) << 2);
       const tapBytes = <usize>(layout == 0 ? 4 : inChannels * outChannels * 4);
-      for (let a = 0; a < alphaH; a++) {
-        for (let b = 0; b < alphaW; b++) {
-          let u: f64 = 0;
-          if (live) {
-            for (let ky = 0; ky < kernelH; ky++) {
-              const gy = kernelH > 1 ? load<f64>(gPtr + (<usize>(a * r + ky) << 3)) : 1;
-              for (let kx = 0; kx < kernelW; kx++) {
-                const gx = kernelW > 1 ? load<f64>(gPtr + (<usize>(b * r + kx) << 3)) : 1;
-                u += gy * gx * <f64>load<f32>(w + tapBytes * <usize>(ky * kernelW + kx));
-              }
-            }
+      if (!live) {
+        for (let x = 0; x < blocks; x++) store<f32>(at + blockBytes * <usize>x, 0);
+      } else if (alphaH > 1 && alphaW > 1) {
+        // 3×3, separably: t_a = G[a]·g (a row of 3), then U[a][b] = t_a·G[b].
+        for (let a = 0; a < alpha; a++) {
+          const ga0 = load<f64>(gPtr + (<usize>(a * 3) << 3));
+          const ga1 = load<f64>(gPtr + (<usize>(a * 3 + 1) << 3));
+          const ga2 = load<f64>(gPtr + (<usize>(a * 3 + 2) << 3));
+          const t0 = ga0 * tap(w, tapBytes, 0) + ga1 * tap(w, tapBytes, 3) + ga2 * tap(w, tapBytes, 6);
+          const t1 = ga0 * tap(w, tapBytes, 1) + ga1 * tap(w, tapBytes, 4) + ga2 * tap(w, tapBytes, 7);
+          const t2 = ga0 * tap(w, tapBytes, 2) + ga1 * tap(w, tapBytes, 5) + ga2 * tap(w, tapBytes, 8);
+          for (let b = 0; b < alpha; b++) {
+            const u = load<f64>(gPtr + (<usize>(b * 3) << 3)) * t0 + load<f64>(gPtr + (<usize>(b * 3 + 1) << 3)) * t1 +
+              load<f64>(gPtr + (<usize>(b * 3 + 2) << 3)) * t2;
+            store<f32>(at + blockBytes * <usize>(a * alpha + b), <f32>(u * s));
           }
-          store<f32>(at + blockBytes * <usize>(a * alphaW + b), <f32>(u * s));
+        }
+      } else {
+        for (let a = 0; a < alpha; a++) {
+          let u: f64 = 0;
+          for (let k = 0; k < r; k++) u += load<f64>(gPtr + (<usize>(a * r + k) << 3)) * tap(w, tapBytes, k);
+          store<f32>(at + blockBytes * <usize>a, <f32>(u * s));
         }
       }
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function tap(w: usize, tapBytes: usize, t: i32): f64 {
+  return <f64>load<f32>(w + tapBytes * <usize>t);
 }
