@@ -21,34 +21,11 @@
 }
 
 // The 1-D transforms of f32-winograd-1d.ts (F(4, 3) also serves F(4×4, 3×3) in f32-winograd-2d.ts).
+// The ±p rows of Bᵀ share their even-index coefficients and negate the odd ones (Π_{l≠j}(x − p_l)
+// for −p is that of +p at −x), so each pair costs one even and one odd sum: V_{±p} = E ± O.
 
-/**
- * F(2, 7) input transform of one tile, 4 channels (or lane 0). Rows of Bᵀ for the points ±p
- * share their even-index coefficients and negate the odd ones: V_{±p} = E_p ± O_p.
- */
-// @ts-ignore: decorator
-@inline export function input1dF27(p: usize, step: usize, valid: i32, dst: usize, ms: usize, one: bool): void {
-  const d0 = ld(p, (valid & 1) != 0, one), d1 = ld(p + step, (valid & 2) != 0, one);
-  const d2 = ld(p + 2 * step, (valid & 4) != 0, one), d3 = ld(p + 3 * step, (valid & 8) != 0, one);
-  const d4 = ld(p + 4 * step, (valid & 16) != 0, one), d5 = ld(p + 5 * step, (valid & 32) != 0, one);
-  const d6 = ld(p + 6 * step, (valid & 64) != 0, one), d7 = ld(p + 7 * step, (valid & 128) != 0, one);
-  st(dst, f32x4.add(f32x4.sub(d6, d0), f32x4.mul(k4(5.25), f32x4.sub(d2, d4))), one);
-  let e = f32x4.add(f32x4.sub(d2, f32x4.mul(k4(4.25), d4)), d6);
-  let o = f32x4.add(f32x4.sub(d1, f32x4.mul(k4(4.25), d3)), d5);
-  st(dst + ms, f32x4.add(e, o), one);
-  st(dst + 2 * ms, f32x4.sub(e, o), one);
-  e = f32x4.add(f32x4.sub(f32x4.mul(k4(0.25), d2), f32x4.mul(k4(1.25), d4)), d6);
-  o = f32x4.add(f32x4.sub(f32x4.mul(k4(0.5), d1), f32x4.mul(k4(2.5), d3)), f32x4.mul(k4(2), d5));
-  st(dst + 3 * ms, f32x4.add(e, o), one);
-  st(dst + 4 * ms, f32x4.sub(e, o), one);
-  e = f32x4.add(f32x4.sub(f32x4.mul(k4(4), d2), f32x4.mul(k4(5), d4)), d6);
-  o = f32x4.add(f32x4.sub(f32x4.mul(k4(2), d1), f32x4.mul(k4(2.5), d3)), f32x4.mul(k4(0.5), d5));
-  st(dst + 5 * ms, f32x4.add(e, o), one);
-  st(dst + 6 * ms, f32x4.sub(e, o), one);
-  st(dst + 7 * ms, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(k4(5.25), f32x4.sub(d3, d5))), one);
-}
 
-/** F(4, 3) input transform of one tile, 4 channels (or lane 0); pairs as in input1dF27. */
+/** F(4, 3) input transform of one tile, 4 channels (or lane 0); ±p rows paired as in input1dF47. */
 // @ts-ignore: decorator
 @inline export function input1dF43(p: usize, step: usize, valid: i32, dst: usize, ms: usize, one: bool): void {
   const d0 = ld(p, (valid & 1) != 0, one), d1 = ld(p + step, (valid & 2) != 0, one);
@@ -66,23 +43,6 @@
   st(dst + 5 * ms, f32x4.add(f32x4.sub(f32x4.mul(k4(4), d1), f32x4.mul(k4(5), d3)), d5), one);
 }
 
-/** F(2, 7) output transform of one tile: y0 = Σ_{j<7} M_j, y1 = Σ_j p_j·M_j + M_7 (pairs first). */
-// @ts-ignore: decorator
-@inline export function output1dF27(
-  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, count: i32, out: usize, step: usize, one: bool,
-): void {
-  const m1 = ld(m + ms, true, one), m2 = ld(m + 2 * ms, true, one);
-  const m3 = ld(m + 3 * ms, true, one), m4 = ld(m + 4 * ms, true, one);
-  const m5 = ld(m + 5 * ms, true, one), m6 = ld(m + 6 * ms, true, one);
-  const s1 = f32x4.add(m1, m2), s2 = f32x4.add(m3, m4), s3 = f32x4.add(m5, m6);
-  const y0 = f32x4.add(f32x4.add(f32x4.add(ld(m, true, one), s1), s2), s3);
-  clampStore(out, y0, b, vlo, vhi, one);
-  if (count > 1) {
-    const d1 = f32x4.sub(m1, m2), d2 = f32x4.sub(m3, m4), d3 = f32x4.sub(m5, m6);
-    const y1 = f32x4.add(f32x4.add(f32x4.add(d1, f32x4.mul(k4(2), d2)), f32x4.mul(k4(0.5), d3)), ld(m + 7 * ms, true, one));
-    clampStore(out + step, y1, b, vlo, vhi, one);
-  }
-}
 
 /** F(4, 3) output transform of one tile: y_i = Σ_j p_j^i·M_j (+ M_5 for i = 3). */
 // @ts-ignore: decorator
@@ -98,5 +58,64 @@
   if (count > 2) clampStore(out + 2 * step, f32x4.add(s1, f32x4.mul(k4(4), s2)), b, vlo, vhi, one);
   if (count > 3) {
     clampStore(out + 3 * step, f32x4.add(f32x4.add(d1, f32x4.mul(k4(8), d2)), ld(m + 5 * ms, true, one)), b, vlo, vhi, one);
+  }
+}
+
+/**
+ * F(4, 7) input transform of one tile (10 inputs), 4 channels (or lane 0), points 0, ±1, ±2,
+ * ±½, ±3, ∞; the ±p rows share their even-index coefficients and negate the odd ones:
+ * V_{±p} = E_p ± O_p.
+ */
+// @ts-ignore: decorator
+@inline export function input1dF47(p: usize, step: usize, valid: i32, dst: usize, ms: usize, one: bool): void {
+  const d0 = ld(p, (valid & 1) != 0, one), d1 = ld(p + step, (valid & 2) != 0, one);
+  const d2 = ld(p + 2 * step, (valid & 4) != 0, one), d3 = ld(p + 3 * step, (valid & 8) != 0, one);
+  const d4 = ld(p + 4 * step, (valid & 16) != 0, one), d5 = ld(p + 5 * step, (valid & 32) != 0, one);
+  const d6 = ld(p + 6 * step, (valid & 64) != 0, one), d7 = ld(p + 7 * step, (valid & 128) != 0, one);
+  const d8 = ld(p + 8 * step, (valid & 256) != 0, one), d9 = ld(p + 9 * step, (valid & 512) != 0, one);
+  st(dst, f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(k4(9), d0), f32x4.mul(k4(48.25), d2)), f32x4.sub(f32x4.mul(k4(52.5), d4), f32x4.mul(k4(14.25), d6))), d8), one);
+  pair(dst + ms, ms, d1, d2, d3, d4, d5, d6, d7, d8, -9, -9, 39.25, 39.25, -13.25, -13.25, 1, one);
+  pair(dst + 3 * ms, ms, d1, d2, d3, d4, d5, d6, d7, d8, -4.5, -2.25, 23, 11.5, -20.5, -10.25, 2, one);
+  pair(dst + 5 * ms, ms, d1, d2, d3, d4, d5, d6, d7, d8, -18, -36, 24.5, 49, -7, -14, 0.5, one);
+  pair(dst + 7 * ms, ms, d1, d2, d3, d4, d5, d6, d7, d8, -3, -1, 15.75, 5.25, -15.75, -5.25, 3, one);
+  st(dst + 9 * ms, f32x4.add(f32x4.add(f32x4.sub(f32x4.mul(k4(9), d1), f32x4.mul(k4(48.25), d3)), f32x4.sub(f32x4.mul(k4(52.5), d5), f32x4.mul(k4(14.25), d7))), d9), one);
+}
+
+/**
+ * Rows +p, −p of an F(4, 7) Bᵀ: coefficients c1 … c7 of d1 … d7 for +p (d8 has 1); the −p row
+ * negates the odd ones. E = c2·d2 + c4·d4 + c6·d6 + d8, O = c1·d1 + c3·d3 + c5·d5 + c7·d7.
+ */
+// @ts-ignore: decorator
+@inline function pair(
+  dst: usize, ms: usize, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, d6: v128, d7: v128, d8: v128,
+  c1: f32, c2: f32, c3: f32, c4: f32, c5: f32, c6: f32, c7: f32, one: bool,
+): void {
+  const e = f32x4.add(f32x4.add(f32x4.mul(k4(c2), d2), f32x4.mul(k4(c4), d4)), f32x4.add(f32x4.mul(k4(c6), d6), d8));
+  const o = f32x4.add(f32x4.add(f32x4.mul(k4(c1), d1), f32x4.mul(k4(c3), d3)), f32x4.add(f32x4.mul(k4(c5), d5), f32x4.mul(k4(c7), d7)));
+  st(dst, f32x4.add(e, o), one);
+  st(dst + ms, f32x4.sub(e, o), one);
+}
+
+/** F(4, 7) output transform of one tile: y_i = Σ_p p^i·(M_{+p} ± M_{−p}) (+ M_9 for i = 3). */
+// @ts-ignore: decorator
+@inline export function output1dF47(
+  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, count: i32, out: usize, step: usize, one: bool,
+): void {
+  const m1 = ld(m + ms, true, one), m2 = ld(m + 2 * ms, true, one), m3 = ld(m + 3 * ms, true, one), m4 = ld(m + 4 * ms, true, one);
+  const m5 = ld(m + 5 * ms, true, one), m6 = ld(m + 6 * ms, true, one), m7 = ld(m + 7 * ms, true, one), m8 = ld(m + 8 * ms, true, one);
+  const s1 = f32x4.add(m1, m2), s2 = f32x4.add(m3, m4), sh = f32x4.add(m5, m6), s3 = f32x4.add(m7, m8);
+  const t1 = f32x4.sub(m1, m2), t2 = f32x4.sub(m3, m4), th = f32x4.sub(m5, m6), t3 = f32x4.sub(m7, m8);
+  clampStore(out, f32x4.add(f32x4.add(ld(m, true, one), f32x4.add(s1, s2)), f32x4.add(sh, s3)), b, vlo, vhi, one);
+  if (count > 1) {
+    const y1 = f32x4.add(f32x4.add(t1, f32x4.mul(k4(2), t2)), f32x4.add(f32x4.mul(k4(0.5), th), f32x4.mul(k4(3), t3)));
+    clampStore(out + step, y1, b, vlo, vhi, one);
+  }
+  if (count > 2) {
+    const y2 = f32x4.add(f32x4.add(s1, f32x4.mul(k4(4), s2)), f32x4.add(f32x4.mul(k4(0.25), sh), f32x4.mul(k4(9), s3)));
+    clampStore(out + 2 * step, y2, b, vlo, vhi, one);
+  }
+  if (count > 3) {
+    const y3 = f32x4.add(f32x4.add(f32x4.add(t1, f32x4.mul(k4(8), t2)), f32x4.add(f32x4.mul(k4(0.125), th), f32x4.mul(k4(27), t3))), ld(m + 9 * ms, true, one));
+    clampStore(out + 3 * step, y3, b, vlo, vhi, one);
   }
 }

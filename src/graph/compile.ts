@@ -12,7 +12,7 @@ import { depthwiseWeightsFromTorch } from '../bindings/kernels/conv.js';
 import { packedGemmWeightsFloats } from '../bindings/kernels/gemm.js';
 import { batchNormScaleShift } from '../bindings/kernels/normalize.js';
 import {
-  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradScratchBytes,
+  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradPackedFloats, winogradScratchBytes,
 } from '../bindings/kernels/winograd.js';
 import {
   pixelTasks, panelGroupCount, PANEL_WIDTH, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
@@ -172,8 +172,9 @@ export type WinogradPlan = { dims: 2; tile: 2 | 4 } | { dims: 1; axis: 'w' | 'h'
  * 3×3 convs take F(4×4, 3×3) from this many 4×4 tiles per image (28×28 maps and up: its 36
  * transformed weight blocks are then reused by enough GEMM rows), else F(2×2, 3×3) from this many
  * 2×2 tiles (9×9 and up), else the direct path. Measured per layer on GoogLeNet
- * (`npx tsx bench/winograd.ts --model googlenet --layers`): F(4×4) 0.46–0.5× the direct time at 56×56 and 28×28, F(2×2) 0.63–0.8× at 14×14,
- * and 1.0–1.3× at 7×7 (16 tiles: each transformed weight is used by too few rows).
+ * (`npx tsx bench/winograd.ts --model googlenet --layers`): F(4×4) 0.46–0.5× the direct time at
+ * 56×56 and 28×28, F(2×2) 0.63–0.8× at 14×14, and 1.0–1.3× at 7×7 (16 tiles: each transformed
+ * weight is used by too few rows).
  */
 const WINOGRAD_4X4_MIN_TILES = 32;
 const WINOGRAD_2X2_MIN_TILES = 25;
@@ -248,7 +249,7 @@ function packWinograd(
   const mats = plan.dims === 1 ? winograd1dMatrices(plan.m, plan.r) : undefined;
   const alpha2d = plan.dims === 2 ? plan.tile + 2 : 0;
   const blocks = mats ? mats.alpha : alpha2d ** 2;
-  const dst = arena.allocF32(blocks * winogradBlockFloats(outChannels, inChannels) + outChannels);
+  const dst = arena.allocF32(winogradPackedFloats(blocks, outChannels, inChannels));
   const mark = arena.mark();
   const put = (name: string | undefined, count: number) => {
     const t = tensor(weights, name, count, layer.name);

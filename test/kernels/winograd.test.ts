@@ -3,7 +3,7 @@
  * for each build, driven by the engine's own task runner (runTask):
  *  - 2-D F(2×2, 3×3) and F(4×4, 3×3): f32_winograd_pack, f32_winograd_input_3x3, 16 / 36 ×
  *    f32_gemm, f32_winograd_output_3x3 (a WinogradStep), every 3×3 case with both tiles;
- *  - 1-D F(2, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack, f32_winograd_input_1d,
+ *  - 1-D F(4, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack, f32_winograd_input_1d,
  *    α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W and along H.
  * Grid: odd output sizes (partial last tile), maps smaller than a tile and windows wider than the
  * line, SAME / VALID / asymmetric pads, C < 4 (the one-lane paths) and C % 4 ≠ 0 (the overlapping
@@ -27,7 +27,7 @@ import {
   asKernels, runTask, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
 } from '../../src/bindings/program.js';
 import {
-  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats,
+  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradPackedFloats,
 } from '../../src/bindings/kernels/winograd.js';
 import { resolveWindow, type Padding } from '../../src/graph/geometry.js';
 import {
@@ -37,7 +37,7 @@ import { convNhwcReference } from '../reference/conv.js';
 
 interface WinogradCase {
   name: string;
-  /** Kernel [kh, kw]: [3, 3] (2-D) or 1×r / r×1 (1-D F(2, 7), F(4, 3)); default 3×3. */
+  /** Kernel [kh, kw]: [3, 3] (2-D) or 1×r / r×1 (1-D F(4, 7), F(4, 3)); default 3×3. */
   kernel?: [number, number];
   /** 3×3: output tile side, 2 = F(2×2, 3×3), 4 = F(4×4, 3×3). */
   tile?: 2 | 4;
@@ -74,7 +74,7 @@ const CASES_3X3: WinogradCase[] = [
 
 const CASES: WinogradCase[] = [
   ...([2, 4] as const).flatMap((tile) => CASES_3X3.map((c) => ({ ...c, tile, name: `F(${tile}x${tile},3x3) ${c.name}` }))),
-  // 1-D: F(2, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1, lines along W or H.
+  // 1-D: F(4, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1, lines along W or H.
   { name: '1x7 SAME 17x17 C 12→20 bias', kernel: [1, 7], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', bias: true },
   { name: '7x1 SAME 17x17 C 12→20 ReLU', kernel: [7, 1], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', lo: 0 },
   { name: '1x7 VALID 3x9 (odd 3 out) C 5→3', kernel: [1, 7], inH: 3, inW: 9, inC: 5, outC: 3, padding: 'valid', bias: true },
@@ -166,7 +166,7 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const blocks = mats ? mats.alpha : (tile + 2) ** 2;
   const srcWeight = c.hwio ? toHwio(weight, c.outC, c.inC, taps) : weight;
   const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
-  const packed = arena.allocF32(blocks * winogradBlockFloats(c.outC, c.inC) + c.outC);
+  const packed = arena.allocF32(winogradPackedFloats(blocks, c.outC, c.inC));
   const folding = [put(bias), put(bn?.gamma), put(bn?.beta), put(bn?.mean), put(bn?.var), bn?.eps ?? 0] as const;
   const gValues = mats ? mats.g : tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
   const g = arena.alloc(gValues.length * 8);

@@ -1,6 +1,6 @@
 /**
  * Typed access to the Winograd kernels (contracts in assembly/f32-winograd-2d.ts: 3×3 by
- * F(2×2, 3×3) / F(4×4, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(2, 7) / F(4, 3)) and the
+ * F(2×2, 3×3) / F(4×4, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(4, 7) / F(4, 3)) and the
  * host-side matrices and sizes that go with them. A Winograd conv is: pack once (16 transformed weight
  * blocks + bias), then per block of tile rows: input transform → 16 GEMMs → output transform.
  */
@@ -39,10 +39,6 @@ export interface WinogradKernels {
   ): void;
 }
 
-export function winogradKernels(exports: WebAssembly.Exports): WinogradKernels {
-  return exports as unknown as WinogradKernels;
-}
-
 /** Floats of one transformed GEMM block (one of the 16). */
 export function winogradBlockFloats(outChannels: number, inChannels: number): number {
   return packedGemmWeightsFloats(outChannels, inChannels);
@@ -63,7 +59,7 @@ export function winogradScratchBytes(tiles: number, inChannels: number, outChann
 }
 
 export interface Winograd1dKernels {
-  /** V = Bᵀ d (α = 8: F(2, 7), α = 6: F(4, 3)) for the tiles of lines [lineStart, lineEnd) of one image. */
+  /** V = Bᵀ d (α = 10: F(4, 7), α = 6: F(4, 3)) for the tiles of lines [lineStart, lineEnd) of one image. */
   f32_winograd_input_1d(
     inPtr: number, inStepBytes: number, inLineBytes: number, inLen: number, channels: number, pad: number,
     alpha: number, tilesPerLine: number, lineStart: number, lineEnd: number,
@@ -80,12 +76,13 @@ export interface Winograd1dKernels {
 /**
  * Interpolation points of the 1-D transforms, in the order they are taken (∞ is always the last
  * point): small integers and halves keep Bᵀ and Aᵀ exact in f32 and the error growth low. The
- * kernels hard-code Bᵀ and Aᵀ of the two transforms they run on these points: F(2, 7) and F(4, 3).
+ * kernels hard-code Bᵀ and Aᵀ of the two transforms they run on these points: F(4, 7) (all nine)
+ * and F(4, 3) (the first five).
  */
-const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5];
+const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5, 3, -3];
 
 /** The 1-D transforms the kernels implement, by kernel length r: outputs per tile m. */
-export const WINOGRAD_1D_M: Readonly<Record<number, number>> = { 3: 4, 7: 2 };
+export const WINOGRAD_1D_M: Readonly<Record<number, number>> = { 3: 4, 7: 4 };
 
 export interface Winograd1dMatrices {
   m: number;
