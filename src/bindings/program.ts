@@ -470,11 +470,24 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
 
 /** Scratch layout of a Winograd task: V then M, each 16 (2-D) or α (1-D) matrices of `tiles` rows. */
 export function winogradScratch(step: WinogradStep | Winograd1dStep): { tiles: number; groupColumns: number; bytes: number } {
-  const [tiles, matrices] = step.kind === 'winograd'
-    ? [step.tileRowsPerTask * step.tilesW, (step.tile + 2) ** 2]
-    : [step.linesPerTask * step.tilesPerLine, step.alpha];
-  const groupColumns = Math.min(step.out.channels, step.panelsPerTask * PANEL_WIDTH);
-  return { tiles, groupColumns, bytes: matrices * tiles * (step.input.channels + groupColumns) * 4 };
+  const tiles = winogradTiles(step);
+  const groupColumns = winogradGroupColumns(step);
+  return { tiles, groupColumns, bytes: winogradMatrices(step) * tiles * (step.input.channels + groupColumns) * 4 };
+}
+
+/** Tiles (GEMM rows) of a full task. */
+function winogradTiles(step: WinogradStep | Winograd1dStep): number {
+  return step.kind === 'winograd' ? step.tileRowsPerTask * step.tilesW : step.linesPerTask * step.tilesPerLine;
+}
+
+/** Transformed matrices (GEMMs) per task: α² (2-D) or α (1-D). */
+function winogradMatrices(step: WinogradStep | Winograd1dStep): number {
+  return step.kind === 'winograd' ? (step.tile + 2) ** 2 : step.alpha;
+}
+
+/** Columns of M: one panel group's. */
+function winogradGroupColumns(step: WinogradStep | Winograd1dStep): number {
+  return Math.min(step.out.channels, step.panelsPerTask * PANEL_WIDTH);
 }
 
 /** What one Winograd task covers and where its scratch lives (both step kinds). */
@@ -496,28 +509,45 @@ interface WinogradTask {
   mRowBytes: number;
 }
 
+/**
+ * The task record, filled in place (run() allocates nothing per task; each worker has its own
+ * module instance, so one record per thread).
+ */
+const TASK: WinogradTask = {
+  image: 0, line0: 0, line1: 0, panelStart: 0, panelEnd: 0, c0: 0, channels: 0, v: 0, m: 0, vMatrixBytes: 0,
+  mMatrixBytes: 0, mRowBytes: 0,
+};
+
 function winogradTask(
-  program: Program, step: WinogradStep | Winograd1dStep, task: number, thread: number,
-  lines: number, linesPerTask: number, matrices: number,
+  program: Program, step: WinogradStep | Winograd1dStep, task: number, thread: number, lines: number, linesPerTask: number,
 ): WinogradTask {
   const inC = step.input.channels;
   const n = step.out.channels;
   const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
-  const [image, line0, line1] = rowBlock(lines, linesPerTask, Math.floor(task / groups));
-  const panelStart = (task % groups) * step.panelsPerTask;
-  const panelEnd = Math.min(panelStart + step.panelsPerTask, gemmPanels(n));
-  const { tiles, groupColumns } = winogradScratch(step);
-  const v = program.scratchOffset + thread * program.scratchBytesPerThread;
-  const c0 = panelStart * PANEL_WIDTH;
-  return {
-    image, line0, line1, panelStart, panelEnd, c0, channels: Math.min(panelEnd * PANEL_WIDTH, n) - c0,
-    v, m: v + matrices * tiles * inC * 4, vMatrixBytes: tiles * inC * 4, mMatrixBytes: tiles * groupColumns * 4,
-    mRowBytes: groupColumns * 4,
-  };
+  const rowTask = Math.floor(task / groups);
+  // As rowBlock, without its array.
+  const blocks = Math.ceil(lines / linesPerTask);
+  const t = TASK;
+  t.image = Math.floor(rowTask / blocks);
+  t.line0 = (rowTask % blocks) * linesPerTask;
+  t.line1 = Math.min(t.line0 + linesPerTask, lines);
+  t.panelStart = (task % groups) * step.panelsPerTask;
+  t.panelEnd = Math.min(t.panelStart + step.panelsPerTask, gemmPanels(n));
+  t.c0 = t.panelStart * PANEL_WIDTH;
+  t.channels = Math.min(t.panelEnd * PANEL_WIDTH, n) - t.c0;
+  const tiles = winogradTiles(step);
+  const groupColumns = winogradGroupColumns(step);
+  t.v = program.scratchOffset + thread * program.scratchBytesPerThread;
+  t.vMatrixBytes = tiles * inC * 4;
+  t.m = t.v + winogradMatrices(step) * t.vMatrixBytes;
+  t.mMatrixBytes = tiles * groupColumns * 4;
+  t.mRowBytes = groupColumns * 4;
+  return t;
 }
 
-/** The GEMMs of a Winograd task: M_j (its panel group) = V_j · U_j for j < matrices, `rows` tiles. */
-function winogradGemms(k: Kernels, step: WinogradStep | Winograd1dStep, t: WinogradTask, matrices: number, rows: number): void {
+/** The GEMMs of a Winograd task: M_j (its panel group) = V_j · U_j for every matrix j, `rows` tiles. */
+function winogradGemms(k: Kernels, step: WinogradStep | Winograd1dStep, t: WinogradTask, rows: number): void {
+  const matrices = winogradMatrices(step);
   const inC = step.input.channels;
   const blockBytes = winogradBlockFloats(step.out.channels, inC) * 4;
   for (let j = 0; j < matrices; j++) {
@@ -530,12 +560,12 @@ function winogradGemms(k: Kernels, step: WinogradStep | Winograd1dStep, t: Winog
 
 function runWinograd1dTask(k: Kernels, program: Program, step: Winograd1dStep, task: number, thread: number): void {
   const { input: x, out } = step;
-  const t = winogradTask(program, step, task, thread, step.lines, step.linesPerTask, step.alpha);
+  const t = winogradTask(program, step, task, thread, step.lines, step.linesPerTask);
   k.f32_winograd_input_1d(
     x.offset + t.image * x.imageStrideBytes, step.inStepBytes, step.inLineBytes, step.inLen, x.channels, step.pad,
     step.alpha, step.tilesPerLine, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, step, t, step.alpha, (t.line1 - t.line0) * step.tilesPerLine);
+  winogradGemms(k, step, t, (t.line1 - t.line0) * step.tilesPerLine);
   k.f32_winograd_output_1d(
     t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.alpha, step.tilesPerLine, t.line0,
     t.line1, step.outLen, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, step.outStepBytes, step.outLineBytes,
@@ -545,13 +575,12 @@ function runWinograd1dTask(k: Kernels, program: Program, step: Winograd1dStep, t
 
 function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task: number, thread: number): void {
   const { input: x, out } = step;
-  const matrices = (step.tile + 2) ** 2;
-  const t = winogradTask(program, step, task, thread, step.tilesH, step.tileRowsPerTask, matrices);
+  const t = winogradTask(program, step, task, thread, step.tilesH, step.tileRowsPerTask);
   k.f32_winograd_input_3x3(
     step.tile, x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.padTop,
     step.padLeft, step.tilesW, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, step, t, matrices, (t.line1 - t.line0) * step.tilesW);
+  winogradGemms(k, step, t, (t.line1 - t.line0) * step.tilesW);
   k.f32_winograd_output_3x3(
     step.tile, t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.tilesW, t.line0, t.line1,
     step.outH, step.outW, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, out.pixelStrideBytes,
