@@ -1,6 +1,6 @@
 /**
  * The papers' cost claims, measured on our kernels: `npx tsx bench/claims.ts [--threads 1,2]
- * [--rounds n] [--only id,id] [--json]`. Not a test.
+ * [--rounds n] [--only id,id] [--no-winograd] [--json]`. Not a test.
  *
  * Each claim compares small graphs at the shapes where the networks use the construct, built with
  * the Graph API and run by `createSession({ graph, weights: 'seeded' })`. Per variant it reports
@@ -9,7 +9,10 @@
  * 16-wide reduction, an 8×8 map) run below peak and eat part of the saving. Rounds interleave the
  * variants (one run of each per round) and keep the median, so a noisy neighbour hits all alike.
  *
- * Every conv is a conv unit as the networks' after BN folding: conv + bias + ReLU.
+ * Every conv is a conv unit as the networks' after BN folding: conv + bias + ReLU. Sessions use
+ * the engine's default algorithms, so 3×3, 1×3/3×1 and 1×7/7×1 convs run by Winograd and a variant
+ * can save more time than MACs; `--no-winograd` times every conv as im2col/direct GEMM, where the
+ * MAC ratios are the paper's.
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -189,6 +192,8 @@ export interface MeasureOptions {
   rounds?: number;
   /** Use the claim's tiny shape (smoke test). */
   tiny?: boolean;
+  /** Winograd convs as in a default session (default true). */
+  winograd?: boolean;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -208,7 +213,7 @@ export async function measureClaim(claim: Claim, options: MeasureOptions = {}): 
   for (const threads of options.threads ?? [1, 2]) {
     const sessions: Session[] = [];
     try {
-      for (const g of graphs) sessions.push(await createSession({ graph: g, weights: 'seeded', threads }));
+      for (const g of graphs) sessions.push(await createSession({ graph: g, weights: 'seeded', threads, winograd: options.winograd ?? true }));
       for (const s of sessions) for (let w = 0; w < 2; w++) await s.run(input, { layout: 'nhwc' });
       const times: number[][] = sessions.map(() => []);
       for (let r = 0; r < rounds; r++) {
@@ -262,6 +267,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '9' },
       only: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'no-winograd': { type: 'boolean', default: false },
     },
   });
   const threads = values.threads!.split(',').map(Number);
@@ -270,7 +276,7 @@ async function main(): Promise<void> {
   if (claims.length === 0) throw new Error(`--only matched no claim; ids: ${CLAIMS.map((c) => c.id).join(', ')}`);
   const results: ClaimResult[] = [];
   for (const claim of claims) {
-    results.push(await measureClaim(claim, { threads, rounds: Number(values.rounds) }));
+    results.push(await measureClaim(claim, { threads, rounds: Number(values.rounds), winograd: !values['no-winograd'] }));
     console.error(`measured ${claim.id}`);
   }
   if (values.json) {

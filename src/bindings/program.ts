@@ -17,7 +17,7 @@ import type { LayoutKernels } from './kernels/layout.js';
 import type { NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
 import {
-  winogradBlockFloats, type Winograd1dKernels, type WinogradKernels,
+  winogradBlockFloats, winogradScratchBytes, type Winograd1dKernels, type WinogradKernels,
 } from './kernels/winograd.js';
 
 /**
@@ -472,7 +472,7 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
 export function winogradScratch(step: WinogradStep | Winograd1dStep): { tiles: number; groupColumns: number; bytes: number } {
   const tiles = winogradTiles(step);
   const groupColumns = winogradGroupColumns(step);
-  return { tiles, groupColumns, bytes: winogradMatrices(step) * tiles * (step.input.channels + groupColumns) * 4 };
+  return { tiles, groupColumns, bytes: winogradScratchBytes(tiles, step.input.channels, groupColumns, winogradMatrices(step)) };
 }
 
 /** Tiles (GEMM rows) of a full task. */

@@ -169,9 +169,9 @@ function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
 export type WinogradPlan = { dims: 2; tile: 2 | 4 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
 
 /**
- * 3×3 convs take F(4×4, 3×3) from this many 4×4 tiles per image (28×28 maps and up: its 36
+ * 3×3 convs take F(4×4, 3×3) from this many 4×4 tiles per image (square maps from 21×21: its 36
  * transformed weight blocks are then reused by enough GEMM rows), else F(2×2, 3×3) from this many
- * 2×2 tiles (9×9 and up), else the direct path. Measured per layer on GoogLeNet
+ * 2×2 tiles (9×9 to 20×20), else the direct path (8×8 and smaller). Measured per layer on GoogLeNet
  * (`npx tsx bench/winograd.ts --model googlenet --layers`): F(4×4) 0.46–0.5× the direct time at
  * 56×56 and 28×28, F(2×2) 0.63–0.8× at 14×14, and 1.0–1.3× at 7×7 (16 tiles: each transformed
  * weight is used by too few rows).
