@@ -17,7 +17,7 @@ import type { LayoutKernels } from './kernels/layout.js';
 import type { NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
 import {
-  winogradBlockFloats, winogradScratchBytes, type Winograd1dKernels, type WinogradKernels,
+  winogradBlockFloats, winogradMatrixStrideBytes, winogradScratchBytes, type Winograd1dKernels, type WinogradKernels,
 } from './kernels/winograd.js';
 
 /**
@@ -45,6 +45,12 @@ interface StepCommon {
   name: string;
   tasks: number;
   macs: number;
+  /**
+   * Threads go on to the next step without waiting for this one's other tasks to finish: the
+   * compiler sets it when the next step neither reads anything written since the last barrier nor
+   * writes anything read or written since then (src/graph/step-groups.ts). Absent: a barrier.
+   */
+  overlapsNext?: boolean;
 }
 
 /** A spatial window with its resolved top/left pads (bottom/right follow from the output size). */
@@ -265,6 +271,31 @@ export type Kernels = GemmKernels & ConvKernels & WinogradKernels & Winograd1dKe
 
 export function asKernels(exports: WebAssembly.Exports): Kernels {
   return exports as unknown as Kernels;
+}
+
+/** The activation memory a step reads and writes (weights and per-thread scratch aside). */
+export function stepAccess(step: Step): { reads: View[]; writes: View[] } {
+  switch (step.kind) {
+    case 'conv':
+      return {
+        reads: [step.input, ...step.outputs.flatMap((o) => (o.residual ? [o.residual.view] : []))],
+        writes: step.outputs.map((o) => o.out),
+      };
+    case 'add':
+      return { reads: [step.a, step.b], writes: [step.out] };
+    case 'nchwToNhwc':
+      return { reads: [denseView(step.inputOffset, step.out)], writes: [step.out] };
+    case 'nhwcToNchw':
+      return { reads: [step.input], writes: [denseView(step.outputOffset, step.input)] };
+    default:
+      return { reads: [step.input], writes: [step.out] };
+  }
+}
+
+/** The dense NCHW buffer at `offset` with the element count of `like`, as one flat view. */
+function denseView(offset: number, like: View): View {
+  const bytes = like.batch * like.height * like.width * like.channels * 4;
+  return { offset, batch: 1, height: 1, width: 1, channels: bytes / 4, pixelStrideBytes: bytes, imageStrideBytes: bytes };
 }
 
 /** Columns per packed GEMM panel (the GEMM's NR). */
@@ -501,7 +532,7 @@ interface WinogradTask {
   /** First output channel of the panel group, and its channel count. */
   c0: number;
   channels: number;
-  /** Scratch: V (matrices × tiles × inChannels) then M (matrices × tiles × groupColumns). */
+  /** Scratch: V (matrices × tiles × inChannels) then M (matrices × tiles × groupColumns), matrices winogradMatrixStrideBytes apart. */
   v: number;
   m: number;
   vMatrixBytes: number;
@@ -538,9 +569,9 @@ function winogradTask(
   const tiles = winogradTiles(step);
   const groupColumns = winogradGroupColumns(step);
   t.v = program.scratchOffset + thread * program.scratchBytesPerThread;
-  t.vMatrixBytes = tiles * inC * 4;
+  t.vMatrixBytes = winogradMatrixStrideBytes(tiles, inC);
   t.m = t.v + winogradMatrices(step) * t.vMatrixBytes;
-  t.mMatrixBytes = tiles * groupColumns * 4;
+  t.mMatrixBytes = winogradMatrixStrideBytes(tiles, groupColumns);
   t.mRowBytes = groupColumns * 4;
   return t;
 }

@@ -9,7 +9,8 @@
  *    with COMMAND_RUN runs the program once, without any message.
  *
  * A run: for each step, take tasks from the step's atomic counter until they run out, then meet
- * the others at the barrier. The barrier counts generations: a thread reads the barrier
+ * the others at the barrier — or, when the compiler marked the step `overlapsNext` (the next step
+ * touches other memory), go straight on to the next step's tasks. The barrier counts generations: a thread reads the barrier
  * generation, then increments `barrierArrived`; the last of T arrivals resets the count and bumps
  * the generation; the others spin on it briefly (`spinMicros`, on `Atomics.load`), then
  * `Atomics.wait` for it to change. Because each thread reads the generation *before* it arrives,
@@ -112,7 +113,7 @@ class PoolThread {
         this.fail(`step ${s} '${step.name}' task ${task}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
         ok = false;
       }
-      if (ok && s + 1 < steps.length) ok = this.barrier();
+      if (ok && s + 1 < steps.length && !step.overlapsNext) ok = this.barrier();
     }
     this.leave();
   }

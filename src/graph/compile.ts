@@ -24,6 +24,7 @@ import type { BatchNormNode, ConvNode, FcNode, ValueId } from './nodes.js';
 import { lowerGraph, type ConvPart, type Op } from './ops.js';
 import { ALL_PASSES, runPasses, type PassName } from './passes.js';
 import { planMemory, type MemoryPlan } from './planner.js';
+import { markStepGroups, scheduleOps } from './schedule.js';
 
 /** Named tensors in framework layout (conv OIHW, fc [out, in], BN/bias [C]). */
 export type WeightMap = ReadonlyMap<string, Float32Array>;
@@ -74,14 +75,24 @@ const F32 = 4;
 
 /** The memory plan alone (no kernels, no weights): what `info` reports as the arena peak. */
 export function planGraph(g: Graph, passes: readonly PassName[] = ALL_PASSES): MemoryPlan {
+  return lowerAndPlan(g, passes).plan;
+}
+
+/** Lowering, passes, op schedule (schedule.ts) and the memory plan that follows the schedule. */
+function lowerAndPlan(g: Graph, passes: readonly PassName[]) {
   const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, passes);
-  return planMemory(g, lowered.ops, lowered.aliases);
+  const scheduled = scheduleOps(lowered.ops, lowered.aliases);
+  return {
+    ops: scheduled.ops,
+    aliases: lowered.aliases,
+    plan: planMemory(g, scheduled.ops, lowered.aliases, scheduled.groups),
+  };
 }
 
 export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Arena, options: CompileOptions): CompiledGraph {
   if (g.inputs.length !== 1) throw new GraphError(`a session runs graphs with one input, this one has ${g.inputs.length}`);
-  const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, options.passes ?? ALL_PASSES);
-  const plan = planMemory(g, lowered.ops, lowered.aliases);
+  const lowered = lowerAndPlan(g, options.passes ?? ALL_PASSES);
+  const plan = lowered.plan;
 
   const weightStart = arena.mark();
   const useWinograd = options.winograd ?? true;
@@ -108,6 +119,7 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
       steps.push(step);
     }
   });
+  markStepGroups(steps);
   const scratchPerThread = Math.ceil(scratchBytes / 64) * 64;
   const scratchOffset = arena.alloc(scratchPerThread * options.threads);
 

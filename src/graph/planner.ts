@@ -4,6 +4,9 @@
  * live from the first op that writes any of its aliases to the last op that reads one, and roots
  * whose lifetimes do not overlap share memory (greedy best offset, largest first). Graph inputs
  * are live from the start and outputs to the end, so they are never overwritten by scratch.
+ * With `groups` (op → barrier group, schedule.ts), lifetimes are counted in whole groups: a buffer
+ * touched anywhere in a group is live for all of it, so ops that may run at the same time never
+ * share bytes.
  */
 
 import type { View } from '../bindings/program.js';
@@ -39,7 +42,16 @@ function nhwc(shape: Shape): [number, number, number, number] {
   throw new GraphError(`cannot plan a value of rank ${shape.length} (shape [${shape.join(', ')}])`);
 }
 
-export function planMemory(g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>): MemoryPlan {
+export function planMemory(
+  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>, groups?: readonly number[],
+): MemoryPlan {
+  // First and last op index of each op's group (each op its own group without `groups`).
+  const groupFirst = ops.map((_, i) => i);
+  const groupLast = ops.map((_, i) => i);
+  if (groups) {
+    for (let i = 1; i < ops.length; i++) if (groups[i] === groups[i - 1]) groupFirst[i] = groupFirst[i - 1];
+    for (let i = ops.length - 2; i >= 0; i--) if (groups[i] === groups[i + 1]) groupLast[i] = groupLast[i + 1];
+  }
   // Flatten outputs share their input's bytes (dense NHWC order).
   const flattenOf = new Map<ValueId, ValueId>();
   for (const op of ops) if (op.kind === 'flatten') flattenOf.set(op.output, op.input);
@@ -70,14 +82,16 @@ export function planMemory(g: Graph, ops: readonly Op[], aliases: ReadonlyMap<Va
   const roots = new Map<ValueId, Root>();
   const touch = (v: ValueId, index: number) => {
     const { root } = rootOf(v);
+    const first = groupFirst[index] ?? index;
+    const last = groupLast[index] ?? index;
     let r = roots.get(root);
     if (!r) {
       const [n, h, w, c] = nhwc(g.shape(root));
-      r = { value: root, bytes: Math.ceil((n * h * w * c * 4) / ALIGN) * ALIGN, first: index, last: index, offset: 0 };
+      r = { value: root, bytes: Math.ceil((n * h * w * c * 4) / ALIGN) * ALIGN, first, last, offset: 0 };
       roots.set(root, r);
     }
-    r.first = Math.min(r.first, index);
-    r.last = Math.max(r.last, index);
+    r.first = Math.min(r.first, first);
+    r.last = Math.max(r.last, last);
   };
   for (const v of g.inputs) touch(v, -1);
   ops.forEach((op, i) => {

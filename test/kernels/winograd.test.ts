@@ -22,12 +22,13 @@
  * moves results by O(|x·w|) ~ 0.1, far above the bound for these Cin; and the relative RMS error
  * must stay below 1e-5 (measured ~1e-7 to 1e-6).
  */
-import { it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   asKernels, runTask, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
 } from '../../src/bindings/program.js';
 import {
-  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradPackedFloats,
+  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradMatrixStrideBytes, winogradPackedFloats,
+  winogradScratchBytes,
 } from '../../src/bindings/kernels/winograd.js';
 import { resolveWindow, type Padding } from '../../src/graph/geometry.js';
 import {
@@ -257,4 +258,20 @@ function assertRmsBelow(got: Float32Array, ref: Float32Array, limit: number, lab
 
 forEachBuild('Winograd F(2x2,3x3) conv (%s build)', (env) => {
   it.each(CASES)('$name', (c) => runCase(env, c));
+});
+
+describe('winogradMatrixStrideBytes', () => {
+  it('is the matrix rounded up to an odd number of 64-byte lines, so the α² stores of one tile fall in α² different L1 sets', () => {
+    for (const [tiles, channels] of [[56, 128], [56, 64], [42, 64], [32, 32], [1, 1], [49, 96], [81, 192], [16, 256]]) {
+      const bytes = tiles * channels * 4;
+      const stride = winogradMatrixStrideBytes(tiles, channels);
+      expect(stride % 64).toBe(0);
+      expect((stride / 64) % 2).toBe(1);
+      expect(stride).toBeGreaterThanOrEqual(bytes);
+      expect(stride - bytes).toBeLessThan(128);
+      const sets = new Set(Array.from({ length: 36 }, (_, xi) => ((xi * stride) / 64) % 64));
+      expect(sets.size).toBe(36);
+    }
+    expect(winogradScratchBytes(56, 128, 192, 36)).toBe(36 * (winogradMatrixStrideBytes(56, 128) + winogradMatrixStrideBytes(56, 192)));
+  });
 });
