@@ -20,6 +20,7 @@
  * pixel in the row range.
  * Threads: split over output rows; a caller may also split channels by offsetting both pointers
  * by 4·c0 bytes and passing a smaller `channels`. Exact (no rounding), so any split is bitwise equal.
+ * A 3×3 window with all taps in the image takes an unrolled path (the same maxima).
  */
 export function f32_maxpool_nhwc(
   inPtr: usize, inPixelStrideBytes: i32, inH: i32, inW: i32, channels: i32,
@@ -39,6 +40,19 @@ export function f32_maxpool_nhwc(
       const ix1 = min(inW, ixBase + kernelW);
       const out = outPtr + <usize>(oy * outW + ox) * <usize>outPixelStrideBytes;
       let c = 0;
+      if (kernelH == 3 && kernelW == 3 && iy0 == iyBase && iy1 == iyBase + 3 && ix0 == ixBase && ix1 == ixBase + 3) {
+        // Interior 3×3 window (all taps in the image): the nine taps unrolled.
+        const p = inPtr + <usize>iyBase * rowBytes + <usize>ixBase * pix;
+        for (; c + 16 <= channels; c += 16) {
+          const q = p + <usize>(c << 2);
+          const o = out + <usize>(c << 2);
+          v128.store(o, max9(q, pix, rowBytes));
+          v128.store(o, max9(q + 16, pix, rowBytes), 16);
+          v128.store(o, max9(q + 32, pix, rowBytes), 32);
+          v128.store(o, max9(q + 48, pix, rowBytes), 48);
+        }
+        for (; c + 4 <= channels; c += 4) v128.store(out + <usize>(c << 2), max9(p + <usize>(c << 2), pix, rowBytes));
+      }
       for (; c + 16 <= channels; c += 16) {
         const base = inPtr + <usize>(c << 2);
         let m0 = f32x4.splat(f32.NEGATIVE_INFINITY);
@@ -87,6 +101,16 @@ export function f32_maxpool_nhwc(
       }
     }
   }
+}
+
+/** Maximum of the 3×3 taps p + {0, 1, 2}·pix + {0, 1, 2}·rowBytes (4 channels). */
+// @ts-ignore: decorator
+@inline function max9(p: usize, pix: usize, rowBytes: usize): v128 {
+  const r1 = p + rowBytes;
+  const r2 = r1 + rowBytes;
+  let m = f32x4.max(f32x4.max(v128.load(p), v128.load(p + pix)), v128.load(p + 2 * pix));
+  m = f32x4.max(m, f32x4.max(f32x4.max(v128.load(r1), v128.load(r1 + pix)), v128.load(r1 + 2 * pix)));
+  return f32x4.max(m, f32x4.max(f32x4.max(v128.load(r2), v128.load(r2 + pix)), v128.load(r2 + 2 * pix)));
 }
 
 /**
