@@ -10,11 +10,12 @@
  *
  * A run: for each step, take tasks from the step's atomic counter until they run out, then meet
  * the others at the barrier — or, when the compiler marked the step `overlapsNext` (the next step
- * touches other memory), go straight on to the next step's tasks. The barrier counts generations: a thread reads the barrier
- * generation, then increments `barrierArrived`; the last of T arrivals resets the count and bumps
- * the generation; the others spin on it briefly (`spinMicros`, on `Atomics.load`), then
- * `Atomics.wait` for it to change. Because each thread reads the generation *before* it arrives,
- * a bump can never be missed, and no reset races with an early arrival at the next barrier.
+ * touches other memory), go straight on to the next step's tasks. The barrier counts
+ * generations: a thread reads the barrier generation, then increments `barrierArrived`; the last
+ * of T arrivals resets the count and bumps the generation; the others spin on it briefly
+ * (`spinMicros`, on `Atomics.load`), then `Atomics.wait` for it to change. Because each thread
+ * reads the generation *before* it arrives, a bump can never be missed, and no reset races with an
+ * early arrival at the next barrier.
  */
 
 import {
