@@ -81,7 +81,7 @@ export function planGraph(g: Graph, passes: readonly PassName[] = ALL_PASSES): M
 /** Lowering, passes, op schedule (schedule.ts) and the memory plan that follows the schedule. */
 function lowerAndPlan(g: Graph, passes: readonly PassName[]) {
   const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, passes);
-  const scheduled = scheduleOps(lowered.ops, lowered.aliases);
+  const scheduled = scheduleOps(g, lowered.ops, lowered.aliases);
   return {
     ops: scheduled.ops,
     aliases: lowered.aliases,

@@ -42,21 +42,17 @@ function nhwc(shape: Shape): [number, number, number, number] {
   throw new GraphError(`cannot plan a value of rank ${shape.length} (shape [${shape.join(', ')}])`);
 }
 
-export function planMemory(
-  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>, groups?: readonly number[],
-): MemoryPlan {
-  // First and last op index of each op's group (each op its own group without `groups`).
-  const groupFirst = ops.map((_, i) => i);
-  const groupLast = ops.map((_, i) => i);
-  if (groups) {
-    for (let i = 1; i < ops.length; i++) if (groups[i] === groups[i - 1]) groupFirst[i] = groupFirst[i - 1];
-    for (let i = ops.length - 2; i >= 0; i--) if (groups[i] === groups[i + 1]) groupLast[i] = groupLast[i + 1];
-  }
+/**
+ * The buffer each value lives in: concat slices (passes.ts `concatViews`) resolve to the concat at
+ * a channel offset, flatten outputs to their (dense) input, anything else to itself.
+ */
+export function bufferRoots(
+  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>,
+): (v: ValueId) => { root: ValueId; channelOffset: number; flattened: boolean } {
   // Flatten outputs share their input's bytes (dense NHWC order).
   const flattenOf = new Map<ValueId, ValueId>();
   for (const op of ops) if (op.kind === 'flatten') flattenOf.set(op.output, op.input);
-
-  const rootOf = (v: ValueId): { root: ValueId; channelOffset: number; flattened: boolean } => {
+  return (v) => {
     let channelOffset = 0;
     let flattened = false;
     for (;;) {
@@ -78,6 +74,19 @@ export function planMemory(
       return { root: v, channelOffset, flattened };
     }
   };
+}
+
+export function planMemory(
+  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>, groups?: readonly number[],
+): MemoryPlan {
+  // First and last op index of each op's group (each op its own group without `groups`).
+  const groupFirst = ops.map((_, i) => i);
+  const groupLast = ops.map((_, i) => i);
+  if (groups) {
+    for (let i = 1; i < ops.length; i++) if (groups[i] === groups[i - 1]) groupFirst[i] = groupFirst[i - 1];
+    for (let i = ops.length - 2; i >= 0; i--) if (groups[i] === groups[i + 1]) groupLast[i] = groupLast[i + 1];
+  }
+  const rootOf = bufferRoots(g, ops, aliases);
 
   const roots = new Map<ValueId, Root>();
   const touch = (v: ValueId, index: number) => {

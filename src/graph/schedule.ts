@@ -22,25 +22,22 @@
  */
 
 import { stepAccess, type Step, type View } from '../bindings/program.js';
+import type { Graph } from './graph.js';
 import type { ValueId } from './nodes.js';
 import { opInputs, opOutputs, type Op } from './ops.js';
 import type { SliceAlias } from './passes.js';
+import { bufferRoots } from './planner.js';
 
 /**
  * Ops in dependency-level order (stable) and the group of each: consecutive ops of which none
  * reads a buffer that an earlier op of the same group writes. A read of a concat (or of a slice
  * or flatten of one) depends on every op writing any part of it.
  */
-export function scheduleOps(ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>): { ops: Op[]; groups: number[] } {
-  const flattenOf = new Map<ValueId, ValueId>();
-  for (const op of ops) if (op.kind === 'flatten') flattenOf.set(op.output, op.input);
-  const rootOf = (v: ValueId): ValueId => {
-    for (;;) {
-      const next = aliases.get(v)?.root ?? flattenOf.get(v);
-      if (next === undefined) return v;
-      v = next;
-    }
-  };
+export function scheduleOps(
+  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>,
+): { ops: Op[]; groups: number[] } {
+  const roots = bufferRoots(g, ops, aliases);
+  const rootOf = (v: ValueId): ValueId => roots(v).root;
   // Level of a buffer: the highest level of the ops writing it (graph inputs: 0).
   const bufferLevel = new Map<ValueId, number>();
   const levels = ops.map((op) => {

@@ -100,7 +100,7 @@ describe('scheduleOps', () => {
     for (const model of ['googlenet', 'inception_resnet_v2']) {
       const g = buildNetwork(model);
       const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, ALL_PASSES);
-      const { ops, groups } = scheduleOps(lowered.ops, lowered.aliases);
+      const { ops, groups } = scheduleOps(g, lowered.ops, lowered.aliases);
       expect(ops.length).toBe(lowered.ops.length);
       expect(new Set(ops)).toEqual(new Set(lowered.ops));
       const ready = new Set(g.inputs);
