@@ -8,7 +8,8 @@
  *  - load: the program (plain data) is posted once to every worker, which answers `loaded`.
  *  - run: no message at all. Workers idle in `Atomics.wait` on the control block's generation
  *    word; the coordinator resets the per-run words, bumps the generation and notifies. Workers
- *    take tasks from a per-step atomic counter and meet at a barrier between steps; the last one
+ *    take tasks from a per-step atomic counter and meet at a barrier after each step that the
+ *    next one depends on (a step marked `overlapsNext` is followed directly); the last one
  *    to finish the last step signals completion (a `done` message, or the `done` word for
  *    `Atomics.waitAsync`: see `completion` below).
  *  - dispose: terminates the workers.
@@ -18,7 +19,7 @@
  * that never blocks can turn a dead worker into a rejected `run()` instead of a hang. Browsers
  * need the coordinator off the page's main thread anyway (it may not block). The cost is one
  * wake-up and one completion signal per run (bench/pool.ts: ~35–90 µs for an empty run() on 2
- * threads), paid once per run, not per step: between steps threads meet at the barrier (~0.4 µs
+ * threads), paid once per run, not per step: at a barrier between steps threads meet (~0.4 µs
  * when the spin catches it, ~10 µs through the futex).
  * With `threads === 1` there is no worker at all: `run()` computes inline on the calling thread
  * (serverless runtimes, pages without SharedArrayBuffer).

@@ -423,20 +423,27 @@ function winogradSplit(
   return { linesPerTask, panelsPerTask, tasks: rowTasks * ceilDiv(panels, panelsPerTask) };
 }
 
+/** What both Winograd step kinds take from a single-part conv op: its layer, its views and the shared step fields. */
+function winogradOperands(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View) {
+  const part = op.parts[0];
+  const input = view(op.input);
+  const out = view(part.output);
+  return {
+    layer: part.layer as ConvNode, input, out,
+    fields: { name: op.name, input, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights, biasOffset: packed.aux1 },
+  };
+}
+
 function winogradStep(
   op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View,
   plan: Extract<WinogradPlan, { dims: 2 }>,
 ): Step {
-  const part = op.parts[0];
-  const layer = part.layer as ConvNode;
-  const input = view(op.input);
-  const out = view(part.output);
+  const { layer, out, fields } = winogradOperands(op, packed, view);
   const tilesH = ceilDiv(out.height, plan.tile);
   const tilesW = ceilDiv(out.width, plan.tile);
   const split = winogradSplit(out.batch, tilesH, tilesW, (plan.tile + 2) ** 2, layer.inChannels, out.channels);
   return {
-    kind: 'winograd', tile: plan.tile, name: op.name, input, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights,
-    biasOffset: packed.aux1, padTop: layer.pads.top, padLeft: layer.pads.left, outH: out.height, outW: out.width,
+    kind: 'winograd', ...fields, tile: plan.tile, padTop: layer.pads.top, padLeft: layer.pads.left, outH: out.height, outW: out.width,
     tilesH, tilesW, tileRowsPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
     macs: elements(out) * 9 * layer.inChannels,
   };
@@ -446,10 +453,7 @@ function winograd1dStep(
   op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View,
   plan: Extract<WinogradPlan, { dims: 1 }>,
 ): Step {
-  const part = op.parts[0];
-  const layer = part.layer as ConvNode;
-  const x = view(op.input);
-  const out = view(part.output);
+  const { layer, input: x, out, fields } = winogradOperands(op, packed, view);
   const alongW = plan.axis === 'w';
   const alpha = plan.m + plan.r - 1;
   const outLen = alongW ? out.width : out.height;
@@ -457,8 +461,7 @@ function winograd1dStep(
   const tilesPerLine = ceilDiv(outLen, plan.m);
   const split = winogradSplit(out.batch, lines, tilesPerLine, alpha, layer.inChannels, out.channels);
   return {
-    kind: 'winograd1d', name: op.name, input: x, out, clamp: copyClamp(part.clamp), weightsOffset: packed.weights,
-    biasOffset: packed.aux1, alpha,
+    kind: 'winograd1d', ...fields, alpha,
     pad: alongW ? layer.pads.left : layer.pads.top,
     inLen: alongW ? x.width : x.height,
     inStepBytes: alongW ? x.pixelStrideBytes : x.width * x.pixelStrideBytes,
