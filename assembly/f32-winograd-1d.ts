@@ -1,9 +1,10 @@
-import { input1dF43, input1dF47, output1dF43, output1dF47 } from './winograd-common';
+import { input1dF43, input1dF47, input1dF67, output1dF43, output1dF47, output1dF67 } from './winograd-common';
 
 /**
  * One-dimensional Winograd F(m, r) for 1×r and r×1 stride-1 convs (the 1×7/7×1 and 1×3/3×1
  * convs of Inception-v3/v4/ResNet-v2): two transforms, selected by α = m + r − 1,
  *
+ *   α = 12: F(6, 7), points 0, 1, −1, 2, −2, ½, −½, 3, −3, ¼, −¼, ∞;
  *   α = 10: F(4, 7), points 0, 1, −1, 2, −2, ½, −½, 3, −3, ∞;   α = 6: F(4, 3), points 0, 1, −1, 2, −2, ∞,
  *   y = Aᵀ [ (G g) ⊙ (Bᵀ d) ]   per tile of m outputs along the kernel's axis, summed over
  *   input channels; d = the α inputs the tile reads, g = the r filter taps. Bᵀ row j holds the
@@ -20,7 +21,7 @@ import { input1dF43, input1dF47, output1dF43, output1dF47 } from './winograd-com
 
 /**
  * f32_winograd_input_1d: V = Bᵀ d for the tiles of lines [lineStart, lineEnd) of one image
- * (α = 10: F(4, 7); α = 6: F(4, 3); other α: returns without writing).
+ * (α = 12: F(6, 7); α = 10: F(4, 7); α = 6: F(4, 3); other α: returns without writing).
  *
  *   V_j[q][c], q = (line − lineStart)·tilesPerLine + t, at dstPtr + j·dstMatrixStrideBytes +
  *   q·dstRowStrideBytes + 4c, for j < α, c < channels.
@@ -34,8 +35,8 @@ export function f32_winograd_input_1d(
   alpha: i32, tilesPerLine: i32, lineStart: i32, lineEnd: i32,
   dstPtr: usize, dstRowStrideBytes: i32, dstMatrixStrideBytes: i32,
 ): void {
-  if (alpha != 10 && alpha != 6) return;
-  const m = 4;
+  if (alpha != 12 && alpha != 10 && alpha != 6) return;
+  const m = alpha == 12 ? 6 : 4;
   const step = <usize>inStepBytes;
   const ms = <usize>dstMatrixStrideBytes;
   let dst = dstPtr;
@@ -50,13 +51,15 @@ export function f32_winograd_input_1d(
       if (channels >= 4) {
         for (let c = 0; c < channels; c += 4) {
           const o = <usize>min(c, channels - 4) << 2;
-          if (alpha == 10) input1dF47(base + o, step, valid, dst + o, ms, false);
+          if (alpha == 12) input1dF67(base + o, step, valid, dst + o, ms, false);
+          else if (alpha == 10) input1dF47(base + o, step, valid, dst + o, ms, false);
           else input1dF43(base + o, step, valid, dst + o, ms, false);
         }
       } else {
         for (let c = 0; c < channels; c++) {
           const o = <usize>c << 2;
-          if (alpha == 10) input1dF47(base + o, step, valid, dst + o, ms, true);
+          if (alpha == 12) input1dF67(base + o, step, valid, dst + o, ms, true);
+          else if (alpha == 10) input1dF47(base + o, step, valid, dst + o, ms, true);
           else input1dF43(base + o, step, valid, dst + o, ms, true);
         }
       }
@@ -69,7 +72,7 @@ export function f32_winograd_input_1d(
 
 /**
  * f32_winograd_output_1d: y = clamp(Aᵀ M + bias, lo, hi) for the tiles of lines
- * [lineStart, lineEnd) of one image (α = 10: F(4, 7); α = 6: F(4, 3); other α: no writes).
+ * [lineStart, lineEnd) of one image (α = 12: F(6, 7); α = 10: F(4, 7); α = 6: F(4, 3); other α: no writes).
  *
  *   M_j[q][c] at srcPtr + j·srcMatrixStrideBytes + q·srcRowStrideBytes + 4c (q as the input
  *   transform's), c < channels; bias [channels] (0 = none).
@@ -84,8 +87,8 @@ export function f32_winograd_output_1d(
   alpha: i32, tilesPerLine: i32, lineStart: i32, lineEnd: i32, outLen: i32,
   outPtr: usize, outStepBytes: i32, outLineBytes: i32, lo: f32, hi: f32,
 ): void {
-  if (alpha != 10 && alpha != 6) return;
-  const m = 4;
+  if (alpha != 12 && alpha != 10 && alpha != 6) return;
+  const m = alpha == 12 ? 6 : 4;
   const ms = <usize>srcMatrixStrideBytes;
   const step = <usize>outStepBytes;
   const vlo = f32x4.splat(lo);
@@ -101,14 +104,16 @@ export function f32_winograd_output_1d(
         for (let c = 0; c < channels; c += 4) {
           const o = <usize>min(c, channels - 4) << 2;
           const b = biasPtr != 0 ? v128.load(biasPtr + o) : f32x4.splat(0);
-          if (alpha == 10) output1dF47(src + o, ms, b, vlo, vhi, count, out + o, step, false);
+          if (alpha == 12) output1dF67(src + o, ms, b, vlo, vhi, count, out + o, step, false);
+          else if (alpha == 10) output1dF47(src + o, ms, b, vlo, vhi, count, out + o, step, false);
           else output1dF43(src + o, ms, b, vlo, vhi, count, out + o, step, false);
         }
       } else {
         for (let c = 0; c < channels; c++) {
           const o = <usize>c << 2;
           const b = biasPtr != 0 ? v128.load32_splat(biasPtr + o) : f32x4.splat(0);
-          if (alpha == 10) output1dF47(src + o, ms, b, vlo, vhi, count, out + o, step, true);
+          if (alpha == 12) output1dF67(src + o, ms, b, vlo, vhi, count, out + o, step, true);
+          else if (alpha == 10) output1dF47(src + o, ms, b, vlo, vhi, count, out + o, step, true);
           else output1dF43(src + o, ms, b, vlo, vhi, count, out + o, step, true);
         }
       }

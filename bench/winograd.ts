@@ -1,6 +1,6 @@
 /**
  * `npx tsx bench/winograd.ts [--model m,…] [--threads n] [--rounds r] [--layers]`: the same
- * network with Winograd convs (3×3: F(4×4) / F(2×2), 1×7/7×1: F(4, 7), 1×3/3×1: F(4, 3)) and with
+ * network with Winograd convs (3×3: F(4×4) / F(2×2), 1×7/7×1: F(6, 7) / F(4, 7), 1×3/3×1: F(4, 3)) and with
  * every conv direct (im2col + GEMM), both sessions in this process, runs interleaved so machine
  * load hits both alike. Prints p50 and best ms per variant and the ratio winograd / direct.
  *

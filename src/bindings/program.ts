@@ -127,7 +127,7 @@ export interface WinogradStep extends StepCommon {
  * is walked as *lines* along the kernel's axis (rows for 1×r, columns for r×1; byte steps below);
  * per task, the input transform of `linesPerTask` lines of one image into scratch (V, α × T ×
  * inChannels), α GEMMs over a panel group (M, α × T × the group's columns), then the output
- * transform with bias and clamp (α = 10: F(4, 7), α = 6: F(4, 3)). `macs` counts the direct convolution's MACs.
+ * transform with bias and clamp (α = 12: F(6, 7), α = 10: F(4, 7), α = 6: F(4, 3)). `macs` counts the direct convolution's MACs.
  */
 export interface Winograd1dStep extends StepCommon {
   kind: 'winograd1d';

@@ -12,7 +12,7 @@ import { depthwiseWeightsFromTorch } from '../bindings/kernels/conv.js';
 import { packedGemmWeightsFloats } from '../bindings/kernels/gemm.js';
 import { batchNormScaleShift } from '../bindings/kernels/normalize.js';
 import {
-  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradPackedFloats, winogradScratchBytes,
+  WINOGRAD_2X2_G, winograd1dMatrices, winograd1dTile, winogradBlockFloats, winogradPackedFloats, winogradScratchBytes,
 } from '../bindings/kernels/winograd.js';
 import {
   pixelTasks, panelGroupCount, PANEL_WIDTH, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
@@ -208,8 +208,10 @@ export function winogradPlan(op: Op): WinogradPlan | undefined {
     if (tiles(4) >= WINOGRAD_4X4_MIN_TILES) return { dims: 2, tile: 4 };
     return tiles(2) >= WINOGRAD_2X2_MIN_TILES ? { dims: 2, tile: 2 } : undefined;
   }
-  if (kh === 1 && WINOGRAD_1D_M[kw] && pads.top === 0 && pads.bottom === 0) return { dims: 1, axis: 'w', r: kw, m: WINOGRAD_1D_M[kw] };
-  if (kw === 1 && WINOGRAD_1D_M[kh] && pads.left === 0 && pads.right === 0) return { dims: 1, axis: 'h', r: kh, m: WINOGRAD_1D_M[kh] };
+  const mW = kh === 1 && pads.top === 0 && pads.bottom === 0 ? winograd1dTile(kw, outW) : undefined;
+  if (mW) return { dims: 1, axis: 'w', r: kw, m: mW };
+  const mH = kw === 1 && pads.left === 0 && pads.right === 0 ? winograd1dTile(kh, outH) : undefined;
+  if (mH) return { dims: 1, axis: 'h', r: kh, m: mH };
   return undefined;
 }
 

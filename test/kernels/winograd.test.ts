@@ -3,8 +3,9 @@
  * for each build, driven by the engine's own task runner (runTask):
  *  - 2-D F(2×2, 3×3) and F(4×4, 3×3): f32_winograd_pack, f32_winograd_input_3x3, 16 / 36 ×
  *    f32_gemm, f32_winograd_output_3x3 (a WinogradStep), every 3×3 case with both tiles;
- *  - 1-D F(4, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack, f32_winograd_input_1d,
- *    α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W and along H.
+ *  - 1-D F(6, 7), F(4, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack,
+ *    f32_winograd_input_1d, α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W
+ *    and along H, every 1×7/7×1 case with both tiles.
  * Grid: odd output sizes (partial last tile), maps smaller than a tile and windows wider than the
  * line, SAME / VALID / asymmetric pads, C < 4 (the one-lane paths) and C % 4 ≠ 0 (the overlapping
  * last vector), batch 2, input pixel stride > C (NaN guards in the gap — a read of it poisons the
@@ -27,7 +28,7 @@ import {
   asKernels, runTask, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
 } from '../../src/bindings/program.js';
 import {
-  WINOGRAD_1D_M, WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradMatrixStrideBytes, winogradPackedFloats,
+  WINOGRAD_1D_TILES, WINOGRAD_2X2_G, winograd1dMatrices, winograd1dTile, winogradBlockFloats, winogradMatrixStrideBytes, winogradPackedFloats,
   winogradScratchBytes,
 } from '../../src/bindings/kernels/winograd.js';
 import { resolveWindow, type Padding } from '../../src/graph/geometry.js';
@@ -38,10 +39,10 @@ import { convNhwcReference } from '../reference/conv.js';
 
 interface WinogradCase {
   name: string;
-  /** Kernel [kh, kw]: [3, 3] (2-D) or 1×r / r×1 (1-D F(4, 7), F(4, 3)); default 3×3. */
+  /** Kernel [kh, kw]: [3, 3] (2-D) or 1×r / r×1 (1-D F(m, 7), F(4, 3)); default 3×3. */
   kernel?: [number, number];
-  /** 3×3: output tile side, 2 = F(2×2, 3×3), 4 = F(4×4, 3×3). */
-  tile?: 2 | 4;
+  /** 3×3: output tile side, 2 = F(2×2, 3×3), 4 = F(4×4, 3×3); 1-D: outputs per tile m (default 4). */
+  tile?: 2 | 4 | 6;
   inH: number;
   inW: number;
   inC: number;
@@ -73,9 +74,8 @@ const CASES_3X3: WinogradCase[] = [
   ...randomCases(8, 0x3a3),
 ];
 
-const CASES: WinogradCase[] = [
-  ...([2, 4] as const).flatMap((tile) => CASES_3X3.map((c) => ({ ...c, tile, name: `F(${tile}x${tile},3x3) ${c.name}` }))),
-  // 1-D: F(4, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1, lines along W or H.
+const CASES_1D: WinogradCase[] = [
+  // 1-D: F(6, 7) and F(4, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1, lines along W or H.
   { name: '1x7 SAME 17x17 C 12→20 bias', kernel: [1, 7], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', bias: true },
   { name: '7x1 SAME 17x17 C 12→20 ReLU', kernel: [7, 1], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', lo: 0 },
   { name: '1x7 VALID 3x9 (odd 3 out) C 5→3', kernel: [1, 7], inH: 3, inW: 9, inC: 5, outC: 3, padding: 'valid', bias: true },
@@ -85,7 +85,18 @@ const CASES: WinogradCase[] = [
   { name: '3x1 SAME 8x8 C 17→33 BN out +5', kernel: [3, 1], inH: 8, inW: 8, inC: 17, outC: 33, padding: 'same', bn: true, outExtra: 5 },
   { name: '1x3 pads(0,2,0,0) 5x7 C 1→2', kernel: [1, 3], inH: 5, inW: 7, inC: 1, outC: 2, padding: { top: 0, left: 2, bottom: 0, right: 0 }, bias: true },
   { name: '3x1 VALID 9x4 (odd 7 out) C 6→5 batch 2 in +1', kernel: [3, 1], inH: 9, inW: 4, inC: 6, outC: 5, padding: 'valid', batch: 2, inExtra: 1 },
+  { name: '1x7 SAME 1x13 (two F(6,7) tiles, last one partial) C 4→8', kernel: [1, 7], inH: 1, inW: 13, inC: 4, outC: 8, padding: 'same', bias: true },
+  { name: '1x7 SAME 2x14 (only the last input of the last F(6,7) tile in the pad) C 5→6', kernel: [1, 7], inH: 2, inW: 14, inC: 5, outC: 6, padding: 'same', bias: true },
+  { name: '7x1 SAME 18x3 (three full F(6,7) tiles) C 9→16 ReLU out +2', kernel: [7, 1], inH: 18, inW: 3, inC: 9, outC: 16, padding: 'same', lo: 0, outExtra: 2 },
   ...randomCases1d(8, 0x1d1d),
+];
+
+const CASES: WinogradCase[] = [
+  ...([2, 4] as const).flatMap((tile) => CASES_3X3.map((c) => ({ ...c, tile, name: `F(${tile}x${tile},3x3) ${c.name}` }))),
+  ...CASES_1D.flatMap((c) => {
+    const r = Math.max(...c.kernel!);
+    return WINOGRAD_1D_TILES[r].map((tile) => ({ ...c, tile: tile as 4 | 6, name: `F(${tile},${r}) ${c.name}` }));
+  }),
 ];
 
 function randomCases1d(count: number, seed: number): WinogradCase[] {
@@ -162,8 +173,8 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
 
   const oneD = taps !== 9;
   const r = Math.max(kh, kw);
-  const mats = oneD ? winograd1dMatrices(WINOGRAD_1D_M[r], r) : undefined;
-  const tile = c.tile ?? 2;
+  const mats = oneD ? winograd1dMatrices(c.tile ?? 4, r) : undefined;
+  const tile = (c.tile ?? 2) as 2 | 4;
   const blocks = mats ? mats.alpha : (tile + 2) ** 2;
   const srcWeight = c.hwio ? toHwio(weight, c.outC, c.inC, taps) : weight;
   const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
@@ -258,6 +269,23 @@ function assertRmsBelow(got: Float32Array, ref: Float32Array, limit: number, lab
 
 forEachBuild('Winograd F(2x2,3x3) conv (%s build)', (env) => {
   it.each(CASES)('$name', (c) => runCase(env, c));
+});
+
+describe('winograd1dTile', () => {
+  it('takes the tile with the fewest GEMM rows × matrices per line, the smaller one on ties', () => {
+    const cost = (r: number, m: number, len: number) => Math.ceil(len / m) * (m + r - 1);
+    for (let len = 1; len <= 40; len++) {
+      const m = winograd1dTile(7, len)!;
+      const other = m === 4 ? 6 : 4;
+      expect(cost(7, m, len)).toBeLessThanOrEqual(cost(7, other, len));
+      if (m === 6) expect(cost(7, 6, len)).toBeLessThan(cost(7, 4, len));
+      expect(winograd1dTile(3, len)).toBe(4);
+    }
+    expect(winograd1dTile(7, 17)).toBe(6); // the 17×17 maps of Inception-v3/v4/ResNet-v2: 36 instead of 50
+    expect(winograd1dTile(7, 8)).toBe(4); // 2 × 10 = 20 < 2 × 12
+    expect(winograd1dTile(7, 4)).toBe(4);
+    expect(winograd1dTile(5, 17)).toBeUndefined();
+  });
 });
 
 describe('winogradMatrixStrideBytes', () => {

@@ -1,6 +1,6 @@
 /**
  * Typed access to the Winograd kernels (contracts in assembly/f32-winograd-2d.ts: 3×3 by
- * F(2×2, 3×3) / F(4×4, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(4, 7) / F(4, 3)) and the
+ * F(2×2, 3×3) / F(4×4, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(6, 7) / F(4, 7) / F(4, 3)) and the
  * host-side matrices and sizes that go with them. A Winograd conv is: pack once (16 transformed weight
  * blocks + bias), then per block of tile rows: input transform → 16 GEMMs → output transform.
  */
@@ -73,7 +73,7 @@ export function winogradScratchBytes(tiles: number, inChannels: number, outChann
 }
 
 export interface Winograd1dKernels {
-  /** V = Bᵀ d (α = 10: F(4, 7), α = 6: F(4, 3)) for the tiles of lines [lineStart, lineEnd) of one image. */
+  /** V = Bᵀ d (α = 12: F(6, 7), α = 10: F(4, 7), α = 6: F(4, 3)) for the tiles of lines [lineStart, lineEnd) of one image. */
   f32_winograd_input_1d(
     inPtr: number, inStepBytes: number, inLineBytes: number, inLen: number, channels: number, pad: number,
     alpha: number, tilesPerLine: number, lineStart: number, lineEnd: number,
@@ -89,14 +89,32 @@ export interface Winograd1dKernels {
 
 /**
  * Interpolation points of the 1-D transforms, in the order they are taken (∞ is always the last
- * point): small integers and halves keep Bᵀ and Aᵀ exact in f32 and the error growth low. The
- * kernels hard-code Bᵀ and Aᵀ of the two transforms they run on these points: F(4, 7) (all nine)
- * and F(4, 3) (the first five).
+ * point): small integers, halves and quarters keep Bᵀ and Aᵀ exact in f32 and the error growth low
+ * (±¼ as the 10th/11th points: relative RMS error of F(6, 7) 1.5× that of F(4, 7) in an f32
+ * simulation; ±⅓ about the same but inexact in f32, ±3/2 4.5×, ±4 22×). The kernels hard-code Bᵀ
+ * and Aᵀ of the three transforms they run on these points: F(6, 7) (all eleven), F(4, 7) (the
+ * first nine) and F(4, 3) (the first five).
  */
-const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5, 3, -3];
+const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, 0.25, -0.25];
 
-/** The 1-D transforms the kernels implement, by kernel length r: outputs per tile m. */
-export const WINOGRAD_1D_M: Readonly<Record<number, number>> = { 3: 4, 7: 4 };
+/** The 1-D transforms the kernels implement, by kernel length r: the outputs per tile m they offer. */
+export const WINOGRAD_1D_TILES: Readonly<Record<number, readonly number[]>> = { 3: [4], 7: [4, 6] };
+
+/**
+ * The tile (outputs per tile m) of WINOGRAD_1D_TILES[r] that needs the fewest GEMM rows for a line
+ * of `outLen` outputs, ceil(outLen / m) tiles × α = m + r − 1 matrices (17 outputs of a 1×7: F(4, 7)
+ * 5 × 10 = 50, F(6, 7) 3 × 12 = 36); ties go to the smaller m, whose rounding error is lower.
+ * Undefined when no transform serves r.
+ */
+export function winograd1dTile(r: number, outLen: number): number | undefined {
+  let best: number | undefined;
+  let bestCost = Infinity;
+  for (const m of WINOGRAD_1D_TILES[r] ?? []) {
+    const cost = Math.ceil(outLen / m) * (m + r - 1);
+    if (cost < bestCost) [best, bestCost] = [m, cost];
+  }
+  return best;
+}
 
 export interface Winograd1dMatrices {
   m: number;
