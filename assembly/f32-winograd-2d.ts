@@ -1,15 +1,16 @@
-import { input1dF43, ld, output1dF43, st } from './winograd-common';
+import { input1dF43, input1dF63, ld, output1dF43, output1dF63, st } from './winograd-common';
 
 /**
  * Winograd convolution for stride-1 3×3 convs, in pieces around f32_gemm, with `tile` = 2
- * (F(2×2, 3×3), α = 4, 16 GEMMs: 2.25× fewer multiplies than the direct conv) or 4
- * (F(4×4, 3×3), α = 6, 36 GEMMs: 4× fewer):
+ * (F(2×2, 3×3), α = 4, 16 GEMMs: 2.25× fewer multiplies than the direct conv), 4
+ * (F(4×4, 3×3), α = 6, 36 GEMMs: 4× fewer) or 6 (F(6×6, 3×3), α = 8, 64 GEMMs: 5.06× fewer):
  *
  *   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A   per tile × tile output block, summed over input channels;
  *   d = the tile's α × α input patch, g = the 3×3 filter.
  *   F(2×2): Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
  *           Aᵀ = [1 1 1 0; 0 1 −1 −1] (Lavin & Gray).
- *   F(4×4): the 1-D F(4, 3) of f32-winograd-1d.ts (points 0, ±1, ±2, ∞) along both axes.
+ *   F(4×4): the 1-D F(4, 3) of winograd-common.ts (points 0, ±1, ±2, ∞) along both axes;
+ *   F(6×6): the 1-D F(6, 3) (points 0, ±1, ±2, ±½, ∞) along both axes.
  *
  * 1. f32_winograd_pack (3×3, α, G): U = G g Gᵀ for every (out, in) channel pair → α² packed GEMM
  *    weight blocks (one per position ξ = α·i + j of the transformed tile) and the bias.
@@ -25,15 +26,15 @@ import { input1dF43, ld, output1dF43, st } from './winograd-common';
 
 /**
  * f32_winograd_input_3x3: V = Bᵀ d B for the tiles of tile rows [tyStart, tyEnd) of one image
- * (tile 2 or 4; any other tile returns without writing).
+ * (tile 2, 4 or 6; any other tile returns without writing).
  *
  *   V_ξ[q][c], ξ = α·i + j, q = (ty − tyStart)·tilesW + tx, c < channels,
  *   stored at dstPtr + ξ·dstMatrixStrideBytes + q·dstRowStrideBytes + 4c.
  *
  * in: [inH][inW] pixels of one image, pixel stride inPixelStrideBytes ≥ 4·channels (a channel
  * slice is fine). Reads only in-image pixels' first `channels` floats; writes exactly `channels`
- * floats per (ξ, q) row, nothing else (F(4×4) writes each twice: its row pass lands in V and the
- * column pass transforms it in place). Alignment: 4 bytes.
+ * floats per (ξ, q) row, nothing else (F(4×4) and F(6×6) write each twice: the row pass lands in V
+ * and the column pass transforms it in place). Alignment: 4 bytes.
  * Threads: split over tile rows (disjoint dst blocks); a pure transform, so any split gives
  * identical bytes.
  */
@@ -42,7 +43,7 @@ export function f32_winograd_input_3x3(
   padTop: i32, padLeft: i32, tilesW: i32, tyStart: i32, tyEnd: i32,
   dstPtr: usize, dstRowStrideBytes: i32, dstMatrixStrideBytes: i32,
 ): void {
-  if (tile != 2 && tile != 4) return;
+  if (tile != 2 && tile != 4 && tile != 6) return;
   const alpha = tile + 2;
   const full = (1 << alpha) - 1;
   const ps = <usize>inPixelStrideBytes;
@@ -65,14 +66,16 @@ export function f32_winograd_input_3x3(
       if (channels >= 4) {
         for (let c = 0; c < channels; c += 4) {
           const o = <usize>min(c, channels - 4) << 2;
-          if (tile == 4) inputTile4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
+          if (tile == 6) inputTile6x6(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
+          else if (tile == 4) inputTile4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
           else if (inside) inputTile2x2(base + o, ps, rowBytes, 15, 15, dst + o, ms, false);
           else inputTile2x2(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
         }
       } else {
         for (let c = 0; c < channels; c++) {
           const o = <usize>c << 2;
-          if (tile == 4) inputTile4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
+          if (tile == 6) inputTile6x6(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
+          else if (tile == 4) inputTile4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
           else inputTile2x2(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
         }
       }
@@ -122,7 +125,7 @@ export function f32_winograd_input_3x3(
 
 /**
  * f32_winograd_output_3x3: Y = clamp(Aᵀ M A + bias, lo, hi) for the tiles of tile rows
- * [tyStart, tyEnd) of one image (tile 2 or 4; any other tile returns without writing).
+ * [tyStart, tyEnd) of one image (tile 2, 4 or 6; any other tile returns without writing).
  *
  *   M_ξ[q][c] at srcPtr + ξ·srcMatrixStrideBytes + q·srcRowStrideBytes + 4c (q as the input
  *   transform's), c < channels; bias [channels] floats (biasPtr 0 = none).
@@ -130,7 +133,7 @@ export function f32_winograd_input_3x3(
  *   only for oy < outH, ox < outW (outPtr = pixel (0, 0) of the image, offset to the first channel).
  *
  * Writes exactly `channels` floats of each in-range output pixel; reads exactly M and bias.
- * F(4×4) overwrites M (its row pass runs in place), so its channel tail (channels % 4) takes the
+ * F(4×4) and F(6×6) overwrite M (their row pass runs in place), so their channel tail (channels % 4) takes the
  * one-lane path, the same arithmetic, instead of an overlapping vector.
  * Threads: split over tile rows and/or channel ranges (offset srcPtr, biasPtr, outPtr); every
  * output is computed by the same sequence whatever the split.
@@ -140,14 +143,14 @@ export function f32_winograd_output_3x3(
   tilesW: i32, tyStart: i32, tyEnd: i32, outH: i32, outW: i32,
   outPtr: usize, outPixelStrideBytes: i32, lo: f32, hi: f32,
 ): void {
-  if (tile != 2 && tile != 4) return;
+  if (tile != 2 && tile != 4 && tile != 6) return;
   const ms = <usize>srcMatrixStrideBytes;
   const ps = <usize>outPixelStrideBytes;
   const rowBytes = ps * <usize>outW;
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
   const zero = f32x4.splat(0);
-  const vectorEnd = tile == 4 ? channels & ~3 : channels >= 4 ? channels : 0;
+  const vectorEnd = tile != 2 ? channels & ~3 : channels >= 4 ? channels : 0;
   let src = srcPtr;
   for (let ty = tyStart; ty < tyEnd; ty++) {
     const oy = ty * tile;
@@ -160,13 +163,15 @@ export function f32_winograd_output_3x3(
       for (; c < vectorEnd; c += 4) {
         const o = <usize>min(c, channels - 4) << 2;
         const b = biasPtr != 0 ? v128.load(biasPtr + o) : zero;
-        if (tile == 4) outputTile4x4(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
+        if (tile == 6) outputTile6x6(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
+        else if (tile == 4) outputTile4x4(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
         else outputTile2x2(src + o, ms, b, vlo, vhi, out + o, ps, rowBytes, rowCount > 1, colCount > 1, false);
       }
       for (; c < channels; c++) {
         const o = <usize>c << 2;
         const b = biasPtr != 0 ? v128.load32_splat(biasPtr + o) : zero;
-        if (tile == 4) outputTile4x4(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
+        if (tile == 6) outputTile6x6(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
+        else if (tile == 4) outputTile4x4(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
         else outputTile2x2(src + o, ms, b, vlo, vhi, out + o, ps, rowBytes, rowCount > 1, colCount > 1, true);
       }
       src += <usize>srcRowStrideBytes;
@@ -230,4 +235,30 @@ export function f32_winograd_output_3x3(
   const ninf = f32x4.splat(-Infinity);
   for (let i = 0; i < 6; i++) output1dF43(m + <usize>(6 * i) * ms, ms, zero, ninf, inf, 4, m + <usize>(6 * i) * ms, ms, one);
   for (let k = 0; k < colCount; k++) output1dF43(m + <usize>k * ms, 6 * ms, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
+}
+
+/** One F(6×6) tile, 4 channels (or lane 0): F(6, 3) along each patch row into V, then along V's columns in place. */
+// @ts-ignore: decorator
+@inline function inputTile6x6(p: usize, ps: usize, rowBytes: usize, rows: i32, cols: i32, dst: usize, ms: usize, one: bool): void {
+  for (let i = 0; i < 8; i++) {
+    const valid = ((rows >> i) & 1) != 0 ? cols : 0;
+    input1dF63(p + <usize>i * rowBytes, ps, valid, dst + <usize>(8 * i) * ms, ms, one);
+  }
+  for (let j = 0; j < 8; j++) input1dF63(dst + <usize>j * ms, 8 * ms, 255, dst + <usize>j * ms, 8 * ms, one);
+}
+
+/**
+ * The outputs of one F(6×6) tile, 4 channels (or lane 0): F(6, 3) along each row of M (in
+ * place, no bias, no clamp), then along each in-range column into the output with bias and clamp.
+ */
+// @ts-ignore: decorator
+@inline function outputTile6x6(
+  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, rowCount: i32, colCount: i32,
+  out: usize, ps: usize, rowBytes: usize, one: bool,
+): void {
+  const zero = f32x4.splat(0);
+  const inf = f32x4.splat(Infinity);
+  const ninf = f32x4.splat(-Infinity);
+  for (let i = 0; i < 8; i++) output1dF63(m + <usize>(8 * i) * ms, ms, zero, ninf, inf, 6, m + <usize>(8 * i) * ms, ms, one);
+  for (let k = 0; k < colCount; k++) output1dF63(m + <usize>k * ms, 8 * ms, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
 }

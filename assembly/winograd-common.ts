@@ -20,7 +20,8 @@
   st(p, f32x4.pmin(f32x4.pmax(f32x4.add(v, b), vlo), vhi), one);
 }
 
-// The 1-D transforms of f32-winograd-1d.ts (F(4, 3) also serves F(4×4, 3×3) in f32-winograd-2d.ts).
+// The 1-D transforms of f32-winograd-1d.ts (F(4, 3) and F(6, 3) also serve F(4×4, 3×3) and F(6×6, 3×3)
+// in f32-winograd-2d.ts).
 // The ±p rows of Bᵀ share their even-index coefficients and negate the odd ones (Π_{l≠j}(x − p_l)
 // for −p is that of +p at −x), so each pair costs one even and one odd sum: V_{±p} = E ± O.
 
@@ -43,6 +44,56 @@
   st(dst + 5 * ms, f32x4.add(f32x4.sub(f32x4.mul(k4(4), d1), f32x4.mul(k4(5), d3)), d5), one);
 }
 
+
+/**
+ * F(6, 3) input transform of one tile (8 inputs, all loaded before any store, so it may run in
+ * place), 4 channels (or lane 0), points 0, ±1, ±2, ±½, ∞; ±p rows paired as in input1dF47.
+ * Serves F(6×6, 3×3) in f32-winograd-2d.ts.
+ */
+// @ts-ignore: decorator
+@inline export function input1dF63(p: usize, step: usize, valid: i32, dst: usize, ms: usize, one: bool): void {
+  const d0 = ld(p, (valid & 1) != 0, one), d1 = ld(p + step, (valid & 2) != 0, one);
+  const d2 = ld(p + 2 * step, (valid & 4) != 0, one), d3 = ld(p + 3 * step, (valid & 8) != 0, one);
+  const d4 = ld(p + 4 * step, (valid & 16) != 0, one), d5 = ld(p + 5 * step, (valid & 32) != 0, one);
+  const d6 = ld(p + 6 * step, (valid & 64) != 0, one), d7 = ld(p + 7 * step, (valid & 128) != 0, one);
+  st(dst, f32x4.add(f32x4.mul(k4(5.25), f32x4.sub(d2, d4)), f32x4.sub(d6, d0)), one);
+  let e = f32x4.add(f32x4.sub(d2, f32x4.mul(k4(4.25), d4)), d6);
+  let o = f32x4.add(f32x4.sub(d1, f32x4.mul(k4(4.25), d3)), d5);
+  st(dst + ms, f32x4.add(e, o), one);
+  st(dst + 2 * ms, f32x4.sub(e, o), one);
+  e = f32x4.add(f32x4.sub(f32x4.mul(k4(0.25), d2), f32x4.mul(k4(1.25), d4)), d6);
+  o = f32x4.add(f32x4.sub(f32x4.mul(k4(0.5), d1), f32x4.mul(k4(2.5), d3)), f32x4.mul(k4(2), d5));
+  st(dst + 3 * ms, f32x4.add(e, o), one);
+  st(dst + 4 * ms, f32x4.sub(e, o), one);
+  e = f32x4.add(f32x4.sub(f32x4.mul(k4(4), d2), f32x4.mul(k4(5), d4)), d6);
+  o = f32x4.add(f32x4.sub(f32x4.mul(k4(2), d1), f32x4.mul(k4(2.5), d3)), f32x4.mul(k4(0.5), d5));
+  st(dst + 5 * ms, f32x4.add(e, o), one);
+  st(dst + 6 * ms, f32x4.sub(e, o), one);
+  st(dst + 7 * ms, f32x4.add(f32x4.mul(k4(5.25), f32x4.sub(d3, d5)), f32x4.sub(d7, d1)), one);
+}
+
+/**
+ * F(6, 3) output transform of one tile: y_i = M_0·[i = 0] + Σ_p p^i·(M_{+p} ± M_{−p}) + M_7·[i = 5],
+ * p = 1, 2, ½. M_7 is loaded after the stores of y_0 … y_4, so the row pass may run in place.
+ */
+// @ts-ignore: decorator
+@inline export function output1dF63(
+  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, count: i32, out: usize, step: usize, one: bool,
+): void {
+  const m1 = ld(m + ms, true, one), m2 = ld(m + 2 * ms, true, one), m3 = ld(m + 3 * ms, true, one);
+  const m4 = ld(m + 4 * ms, true, one), m5 = ld(m + 5 * ms, true, one), m6 = ld(m + 6 * ms, true, one);
+  const s1 = f32x4.add(m1, m2), s2 = f32x4.add(m3, m4), sh = f32x4.add(m5, m6);
+  const t1 = f32x4.sub(m1, m2), t2 = f32x4.sub(m3, m4), th = f32x4.sub(m5, m6);
+  clampStore(out, f32x4.add(f32x4.add(ld(m, true, one), s1), f32x4.add(s2, sh)), b, vlo, vhi, one);
+  if (count > 1) clampStore(out + step, f32x4.add(f32x4.add(t1, f32x4.mul(k4(2), t2)), f32x4.mul(k4(0.5), th)), b, vlo, vhi, one);
+  if (count > 2) clampStore(out + 2 * step, f32x4.add(f32x4.add(s1, f32x4.mul(k4(4), s2)), f32x4.mul(k4(0.25), sh)), b, vlo, vhi, one);
+  if (count > 3) clampStore(out + 3 * step, f32x4.add(f32x4.add(t1, f32x4.mul(k4(8), t2)), f32x4.mul(k4(0.125), th)), b, vlo, vhi, one);
+  if (count > 4) clampStore(out + 4 * step, f32x4.add(f32x4.add(s1, f32x4.mul(k4(16), s2)), f32x4.mul(k4(0.0625), sh)), b, vlo, vhi, one);
+  if (count > 5) {
+    const y5 = f32x4.add(f32x4.add(f32x4.add(t1, f32x4.mul(k4(32), t2)), f32x4.mul(k4(0.03125), th)), ld(m + 7 * ms, true, one));
+    clampStore(out + 5 * step, y5, b, vlo, vhi, one);
+  }
+}
 
 /** F(4, 3) output transform of one tile: y_i = Σ_j p_j^i·M_j (+ M_5 for i = 3). */
 // @ts-ignore: decorator

@@ -97,7 +97,7 @@ export interface ConvStep extends StepCommon, StepWindow {
 }
 
 /**
- * A stride-1 3×3 convolution by Winograd F(2×2, 3×3) or F(4×4, 3×3) (assembly/f32-winograd-2d.ts;
+ * A stride-1 3×3 convolution by Winograd F(2×2, 3×3), F(4×4, 3×3) or F(6×6, 3×3) (assembly/f32-winograd-2d.ts;
  * `tile` = output pixels per tile side, α = tile + 2): per task, the input transform of
  * `tileRowsPerTask` tile rows of one image into scratch (V, α² × T × inChannels), α² GEMMs over a
  * panel group into scratch (M, α² × T × the group's columns), then the output transform with
@@ -105,7 +105,7 @@ export interface ConvStep extends StepCommon, StepWindow {
  */
 export interface WinogradStep extends StepCommon {
   kind: 'winograd';
-  tile: 2 | 4;
+  tile: 2 | 4 | 6;
   input: View;
   out: View;
   clamp: Clamp;

@@ -178,7 +178,7 @@ function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
 }
 
 /** How a conv runs by Winograd: F(2×2 or 4×4, 3×3), or 1-D F(m, r) along W (1×r) or H (r×1). */
-export type WinogradPlan = { dims: 2; tile: 2 | 4 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
+export type WinogradPlan = { dims: 2; tile: 2 | 4 | 6 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
 
 /**
  * 3×3 convs take F(4×4, 3×3) from this many 4×4 tiles per image (square maps from 21×21: its 36
@@ -190,6 +190,26 @@ export type WinogradPlan = { dims: 2; tile: 2 | 4 } | { dims: 1; axis: 'w' | 'h'
  */
 const WINOGRAD_4X4_MIN_TILES = 32;
 const WINOGRAD_2X2_MIN_TILES = 25;
+const WINOGRAD_6X6_MIN_TILES = 36;
+const WINOGRAD_6X6_MIN_TASKS = 8;
+const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
+
+/**
+ * F(6×6, 3×3) instead of F(4×4): where its GEMM rows × 64 matrices are fewer than F(4×4)'s rows ×
+ * 36 (147×147: 625 · 64 vs 1369 · 36, 0.81×; 71×71: 0.79×), with ≥ 36 tiles per image (its
+ * weights are 64/36 of F(4×4)'s and need the rows to reuse them), a split into ≥ 8 tasks (a
+ * 35×35 map is one block of 36 tiles: 1–3 tasks, which leave a second thread idle) and ≤ 128
+ * output channels (every panel group of a task redoes the input transform, α² = 64 matrices of it).
+ * The choice depends on the layer alone, never on the thread count or batch, so outputs stay
+ * bit-identical across both. Measured (per-step minima, one thread, F(6×6) / F(4×4)): 147×147
+ * 32 → 64 0.89–0.93, 71×71 64 → 96 0.87–0.91; two threads, whole networks, paired: v4 0.963, IRv2
+ * 0.973. Without the last two conditions: 35×35 64 → 96 at two threads and 56×56 64 → 192 went slower
+ * (googlenet and v4 whole-run 1.03–1.045 at two threads).
+ */
+function winograd6x6Pays(tiles: (t: number) => number, inChannels: number, outChannels: number, outH: number, outW: number): boolean {
+  if (tiles(6) < WINOGRAD_6X6_MIN_TILES || tiles(6) * 64 >= tiles(4) * 36 || outChannels > WINOGRAD_6X6_MAX_OUT_CHANNELS) return false;
+  return winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels).tasks >= WINOGRAD_6X6_MIN_TASKS;
+}
 
 /**
  * Convs that run by Winograd: one (unmerged) dense stride-1 conv without a fused residual, wide
@@ -205,6 +225,7 @@ export function winogradPlan(op: Op): WinogradPlan | undefined {
   const [, outH, outW] = layer.shape;
   const tiles = (t: number) => Math.ceil(outH / t) * Math.ceil(outW / t);
   if (kh === 3 && kw === 3) {
+    if (winograd6x6Pays(tiles, layer.inChannels, layer.outChannels, outH, outW)) return { dims: 2, tile: 6 };
     if (tiles(4) >= WINOGRAD_4X4_MIN_TILES) return { dims: 2, tile: 4 };
     return tiles(2) >= WINOGRAD_2X2_MIN_TILES ? { dims: 2, tile: 2 } : undefined;
   }
@@ -275,7 +296,7 @@ function packWinograd(
   const [gamma, beta, mean, variance] = bn
     ? [put(bn.gamma, outChannels), put(bn.beta, outChannels), put(bn.mean, outChannels), put(bn.var, outChannels)]
     : [0, 0, 0, 0];
-  const gValues = mats ? mats.g : alpha2d === 4 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
+  const gValues = mats ? mats.g : alpha2d === 4 ? WINOGRAD_2X2_G : winograd1dMatrices(alpha2d - 2, 3).g;
   const g = arena.alloc(gValues.length * 8);
   new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
   k.f32_winograd_pack(

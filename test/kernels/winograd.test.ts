@@ -1,8 +1,9 @@
 /**
  * Winograd convolution against the float64 direct convolution reference (test/reference/conv.ts),
  * for each build, driven by the engine's own task runner (runTask):
- *  - 2-D F(2×2, 3×3) and F(4×4, 3×3): f32_winograd_pack, f32_winograd_input_3x3, 16 / 36 ×
- *    f32_gemm, f32_winograd_output_3x3 (a WinogradStep), every 3×3 case with both tiles;
+ *  - 2-D F(2×2, 3×3), F(4×4, 3×3) and F(6×6, 3×3): f32_winograd_pack, f32_winograd_input_3x3,
+ *    16 / 36 / 64 × f32_gemm, f32_winograd_output_3x3 (a WinogradStep), every 3×3 case with all
+ *    three tiles;
  *  - 1-D F(6, 7), F(4, 7) and F(4, 3) for 1×7/7×1 and 1×3/3×1: f32_winograd_pack,
  *    f32_winograd_input_1d, α × f32_gemm, f32_winograd_output_1d (a Winograd1dStep), lines along W
  *    and along H, every 1×7/7×1 case with both tiles.
@@ -41,7 +42,7 @@ interface WinogradCase {
   name: string;
   /** Kernel [kh, kw]: [3, 3] (2-D) or 1×r / r×1 (1-D F(m, 7), F(4, 3)); default 3×3. */
   kernel?: [number, number];
-  /** 3×3: output tile side, 2 = F(2×2, 3×3), 4 = F(4×4, 3×3); 1-D: outputs per tile m (default 4). */
+  /** 3×3: output tile side, 2 = F(2×2, 3×3), 4 = F(4×4, 3×3), 6 = F(6×6, 3×3); 1-D: outputs per tile m (default 4). */
   tile?: 2 | 4 | 6;
   inH: number;
   inW: number;
@@ -70,6 +71,7 @@ const CASES_3X3: WinogradCase[] = [
   { name: 'SAME 2x3 C 1→2 clamp', inH: 2, inW: 3, inC: 1, outC: 2, padding: 'same', lo: -0.3, hi: 0.4, bias: true },
   { name: 'SAME 17x17 C 32→40 BN', inH: 17, inW: 17, inC: 32, outC: 40, padding: 'same', bn: true },
   { name: 'pads(2,0,0,2) 8x11 C 19→33 out slice +3', inH: 8, inW: 11, inC: 19, outC: 33, padding: { top: 2, left: 0, bottom: 0, right: 2 }, outExtra: 3, bias: true },
+  { name: 'SAME 12x13 (only the last patch row/column of the last F(6x6) tile in the pad) C 6→10', inH: 12, inW: 13, inC: 6, outC: 10, padding: 'same', bias: true },
   { name: 'SAME 8x8 C 64→72 ReLU (late-map shape, panel split)', inH: 8, inW: 8, inC: 64, outC: 72, padding: 'same', lo: 0, bias: true },
   ...randomCases(8, 0x3a3),
 ];
@@ -92,7 +94,7 @@ const CASES_1D: WinogradCase[] = [
 ];
 
 const CASES: WinogradCase[] = [
-  ...([2, 4] as const).flatMap((tile) => CASES_3X3.map((c) => ({ ...c, tile, name: `F(${tile}x${tile},3x3) ${c.name}` }))),
+  ...([2, 4, 6] as const).flatMap((tile) => CASES_3X3.map((c) => ({ ...c, tile, name: `F(${tile}x${tile},3x3) ${c.name}` }))),
   ...CASES_1D.flatMap((c) => {
     const r = Math.max(...c.kernel!);
     return WINOGRAD_1D_TILES[r].map((tile) => ({ ...c, tile: tile as 4 | 6, name: `F(${tile},${r}) ${c.name}` }));
@@ -174,13 +176,13 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const oneD = taps !== 9;
   const r = Math.max(kh, kw);
   const mats = oneD ? winograd1dMatrices(c.tile ?? 4, r) : undefined;
-  const tile = (c.tile ?? 2) as 2 | 4;
+  const tile = (c.tile ?? 2) as 2 | 4 | 6;
   const blocks = mats ? mats.alpha : (tile + 2) ** 2;
   const srcWeight = c.hwio ? toHwio(weight, c.outC, c.inC, taps) : weight;
   const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
   const packed = arena.allocF32(winogradPackedFloats(blocks, c.outC, c.inC));
   const folding = [put(bias), put(bn?.gamma), put(bn?.beta), put(bn?.mean), put(bn?.var), bn?.eps ?? 0] as const;
-  const gValues = mats ? mats.g : tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(4, 3).g;
+  const gValues = mats ? mats.g : tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(tile, 3).g;
   const g = arena.alloc(gValues.length * 8);
   new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
   k.f32_winograd_pack(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, kh, kw, mats ? mats.alpha : tile + 2, g, ...folding, packed);
@@ -196,10 +198,10 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const panels = Math.ceil(c.outC / 8);
 
   // Error bound (see the header): row sums of |Bᵀ|, |G|, |Aᵀ| bound the transforms' gains.
-  const m43 = winograd1dMatrices(4, 3);
+  const m3 = tile === 2 ? undefined : winograd1dMatrices(tile, 3);
   const gains = mats
     ? [rowAbsMax(mats.bt, mats.alpha), rowAbsMax(mats.g, r), rowAbsMax(mats.at, mats.alpha)]
-    : tile === 2 ? [4, 2.25, 9] : [rowAbsMax(m43.bt, 6) ** 2, rowAbsMax(m43.g, 3) ** 2, rowAbsMax(m43.at, 6) ** 2];
+    : !m3 ? [4, 2.25, 9] : [rowAbsMax(m3.bt, m3.alpha) ** 2, rowAbsMax(m3.g, 3) ** 2, rowAbsMax(m3.at, m3.alpha) ** 2];
   const bound = (c.inC + 4) * c.inC * gains[0] * gains[1] * gains[2] * Math.max(1, ...scale.map(Math.abs)) * U;
   const alongW = kh === 1;
   const lines = mats ? (alongW ? outH : outW) : Math.ceil(outH / tile);

@@ -1,6 +1,6 @@
 /**
  * Typed access to the Winograd kernels (contracts in assembly/f32-winograd-2d.ts: 3×3 by
- * F(2×2, 3×3) / F(4×4, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(6, 7) / F(4, 7) / F(4, 3)) and the
+ * F(2×2, 3×3) / F(4×4, 3×3) / F(6×6, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(6, 7) / F(4, 7) / F(4, 3)) and the
  * host-side matrices and sizes that go with them. A Winograd conv is: pack once (16 transformed weight
  * blocks + bias), then per block of tile rows: input transform → 16 GEMMs → output transform.
  */
@@ -9,7 +9,8 @@ import { packedGemmWeightsFloats } from './gemm.js';
 
 /**
  * G of F(2×2, 3×3) as the kernels' Bᵀ and Aᵀ expect it (Lavin & Gray): rows [1 0 0], [½ ½ ½],
- * [½ −½ ½], [0 0 1]. F(4×4, 3×3) takes G of the 1-D F(4, 3) (winograd1dMatrices(4, 3).g).
+ * [½ −½ ½], [0 0 1]. F(4×4, 3×3) and F(6×6, 3×3) take G of the 1-D F(4, 3) and F(6, 3)
+ * (winograd1dMatrices(4, 3).g, winograd1dMatrices(6, 3).g).
  */
 export const WINOGRAD_2X2_G = Float64Array.of(1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1);
 
@@ -25,13 +26,13 @@ export interface WinogradKernels {
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,
   ): void;
-  /** V = Bᵀ d B (tile 2: F(2×2, 3×3), 4: F(4×4, 3×3)) for the tiles of tile rows [tyStart, tyEnd) of one image. */
+  /** V = Bᵀ d B (tile 2: F(2×2, 3×3), 4: F(4×4, 3×3), 6: F(6×6, 3×3)) for the tiles of tile rows [tyStart, tyEnd) of one image. */
   f32_winograd_input_3x3(
     tile: number, inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
     padTop: number, padLeft: number, tilesW: number, tyStart: number, tyEnd: number,
     dstPtr: number, dstRowStrideBytes: number, dstMatrixStrideBytes: number,
   ): void;
-  /** Y = clamp(Aᵀ M A + bias, lo, hi) into the in-range output pixels of tile rows [tyStart, tyEnd); F(4×4) overwrites M. */
+  /** Y = clamp(Aᵀ M A + bias, lo, hi) into the in-range output pixels of tile rows [tyStart, tyEnd); F(4×4) and F(6×6) overwrite M. */
   f32_winograd_output_3x3(
     tile: number, srcPtr: number, srcRowStrideBytes: number, srcMatrixStrideBytes: number, channels: number,
     biasPtr: number, tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
@@ -92,8 +93,8 @@ export interface Winograd1dKernels {
  * point): small integers, halves and quarters keep Bᵀ and Aᵀ exact in f32 and the error growth low
  * (±¼ as the 10th/11th points: relative RMS error of F(6, 7) 1.5× that of F(4, 7) in an f32
  * simulation; ±⅓ about the same but inexact in f32, ±3/2 4.5×, ±4 22×). The kernels hard-code Bᵀ
- * and Aᵀ of the three transforms they run on these points: F(6, 7) (all eleven), F(4, 7) (the
- * first nine) and F(4, 3) (the first five).
+ * and Aᵀ of the four transforms they run on these points: F(6, 7) (all eleven), F(4, 7) (the
+ * first nine), F(6, 3) (the first seven; also F(6×6, 3×3)) and F(4, 3) (the first five).
  */
 const POINTS = [0, 1, -1, 2, -2, 0.5, -0.5, 3, -3, 0.25, -0.25];
 
