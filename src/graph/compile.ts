@@ -111,7 +111,7 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
   const steps: Step[] = [];
   let scratchBytes = 0;
   lowered.ops.forEach((op, i) => {
-    for (const step of opSteps(op, packed[i], view, options.gemmMr, plans[i])) {
+    for (const step of opSteps(op, packed[i], view, options.gemmMr, options.threads, plans[i])) {
       if (step.kind === 'conv' && !step.direct) {
         scratchBytes = Math.max(scratchBytes, step.rowsPerTask * step.outW * step.depth * F32);
       }
@@ -208,7 +208,8 @@ const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
  */
 function winograd6x6Pays(tiles: (t: number) => number, inChannels: number, outChannels: number, outH: number, outW: number): boolean {
   if (tiles(6) < WINOGRAD_6X6_MIN_TILES || tiles(6) * 64 >= tiles(4) * 36 || outChannels > WINOGRAD_6X6_MAX_OUT_CHANNELS) return false;
-  return winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels).tasks >= WINOGRAD_6X6_MIN_TASKS;
+  const split = winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels, 2);
+  return split.tasks >= WINOGRAD_6X6_MIN_TASKS;
 }
 
 /**
@@ -336,13 +337,15 @@ const evenBlocks = (total: number, most: number) => ceilDiv(total, ceilDiv(total
 const pixelsPerTaskFor = (v: View) => Math.max(64, ceilDiv(v.height * v.width, 8));
 const copyClamp = (c: Clamp): Clamp => ({ lo: c.lo, hi: c.hi });
 
-function opSteps(op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: number, winograd?: WinogradPlan): Step[] {
+function opSteps(
+  op: Op, packed: PackedWeights, view: (v: ValueId) => View, mr: number, threads: number, winograd?: WinogradPlan,
+): Step[] {
   const name = op.name;
   switch (op.kind) {
     case 'conv':
-      if (winograd?.dims === 2) return [winogradStep(op, packed, view, winograd)];
-      if (winograd?.dims === 1) return [winograd1dStep(op, packed, view, winograd)];
-      return [convStep(op, packed, view, mr)];
+      if (winograd?.dims === 2) return [winogradStep(op, packed, view, winograd, threads)];
+      if (winograd?.dims === 1) return [winograd1dStep(op, packed, view, winograd, threads)];
+      return [convStep(op, packed, view, mr, threads)];
     case 'batchNorm': {
       const input = view(op.input);
       const pixelsPerTask = pixelsPerTaskFor(input);
@@ -428,19 +431,23 @@ function copyStep(name: string, input: View, out: View, clamp: Clamp): Step {
 /**
  * Task split of a Winograd conv over `lines` tile rows (2-D) or lines (1-D) of `tilesPerLine`
  * tiles each: blocks of lines whose V and M fit the scratch target, hold ≥ WINOGRAD_MIN_TILES
- * tiles (GEMM rows) and give each image ≥ 8 blocks where the map allows; on small maps (8×8)
- * the panels are split as well, each task redoing its input transform (matrices·T·C adds next
- * to matrices·T·C·8·panels MACs).
+ * tiles (GEMM rows) and give each image ≥ 8 blocks where the map allows; where that leaves
+ * fewer than TARGET_TASKS tasks and there are threads to balance, the panels are split as well,
+ * each task redoing its input transform (α·T·C values per task). One thread never splits panels:
+ * the redone transforms were pure cost there (IRv2's 17×17 1×7/7×1 convs ran theirs 5 times; their
+ * steps took 0.60–0.84× the time without, per-step minima, one thread). The split moves no
+ * arithmetic between outputs, so results stay bit-identical at any thread count.
  */
 function winogradSplit(
   batch: number, lines: number, tilesPerLine: number, matrices: number, inChannels: number, outChannels: number,
+  threads: number,
 ): { linesPerTask: number; panelsPerTask: number; tasks: number } {
   const panels = ceilDiv(outChannels, PANEL_WIDTH);
   const forScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / winogradScratchBytes(tilesPerLine, inChannels, outChannels, matrices)));
   const forRows = ceilDiv(WINOGRAD_MIN_TILES, tilesPerLine);
   const linesPerTask = evenBlocks(lines, Math.min(lines, Math.max(forRows, Math.min(forScratch, ceilDiv(lines, 8)))));
   const rowTasks = batch * ceilDiv(lines, linesPerTask);
-  const panelsPerTask = rowTasks < TARGET_TASKS && panels >= 8
+  const panelsPerTask = threads > 1 && rowTasks < TARGET_TASKS && panels >= 8
     ? Math.max(4, ceilDiv(panels, ceilDiv(TARGET_TASKS, rowTasks)))
     : panels;
   return { linesPerTask, panelsPerTask, tasks: rowTasks * ceilDiv(panels, panelsPerTask) };
@@ -459,12 +466,12 @@ function winogradOperands(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeigh
 
 function winogradStep(
   op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View,
-  plan: Extract<WinogradPlan, { dims: 2 }>,
+  plan: Extract<WinogradPlan, { dims: 2 }>, threads: number,
 ): Step {
   const { layer, out, fields } = winogradOperands(op, packed, view);
   const tilesH = ceilDiv(out.height, plan.tile);
   const tilesW = ceilDiv(out.width, plan.tile);
-  const split = winogradSplit(out.batch, tilesH, tilesW, (plan.tile + 2) ** 2, layer.inChannels, out.channels);
+  const split = winogradSplit(out.batch, tilesH, tilesW, (plan.tile + 2) ** 2, layer.inChannels, out.channels, threads);
   return {
     kind: 'winograd', ...fields, tile: plan.tile, padTop: layer.pads.top, padLeft: layer.pads.left, outH: out.height, outW: out.width,
     tilesH, tilesW, tileRowsPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
@@ -474,7 +481,7 @@ function winogradStep(
 
 function winograd1dStep(
   op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View,
-  plan: Extract<WinogradPlan, { dims: 1 }>,
+  plan: Extract<WinogradPlan, { dims: 1 }>, threads: number,
 ): Step {
   const { layer, input: x, out, fields } = winogradOperands(op, packed, view);
   const alongW = plan.axis === 'w';
@@ -482,7 +489,7 @@ function winograd1dStep(
   const outLen = alongW ? out.width : out.height;
   const lines = alongW ? out.height : out.width;
   const tilesPerLine = ceilDiv(outLen, plan.m);
-  const split = winogradSplit(out.batch, lines, tilesPerLine, alpha, layer.inChannels, out.channels);
+  const split = winogradSplit(out.batch, lines, tilesPerLine, alpha, layer.inChannels, out.channels, threads);
   return {
     kind: 'winograd1d', ...fields, alpha,
     pad: alongW ? layer.pads.left : layer.pads.top,
@@ -497,7 +504,9 @@ function winograd1dStep(
   };
 }
 
-function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View, mr: number): Step {
+function convStep(
+  op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view: (v: ValueId) => View, mr: number, threads: number,
+): Step {
   const first = op.parts[0].layer;
   const input = view(op.input);
   const dw = depthwise(first);
@@ -550,8 +559,9 @@ function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view
     if (rowTasks < TARGET_TASKS) panelsPerTask = Math.max(1, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
   } else {
     // Row blocks small enough for L2 and numerous enough to balance threads; where a map has
-    // too few rows (late 7×7/8×8 layers), also split the panels: each task then redoes the
-    // im2col of its rows (a copy of K·rows floats, small next to the GEMM's N·K·rows MACs).
+    // too few rows (late 7×7/8×8 layers) and there are threads to balance, also split the panels:
+    // each task then redoes the im2col of its rows (a copy of K·rows floats, small next to the
+    // GEMM's N·K·rows MACs). One thread has nothing to balance and skips that copy.
     const rowsForScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / (outW * depth * F32)));
     // But at least IM2COL_MIN_ROWS GEMM rows where the scratch allows (small maps with a deep K:
     // 17×17 stride-2 reductions), so each weight panel is used by enough micro-kernel tiles.
@@ -560,7 +570,7 @@ function convStep(op: Extract<Op, { kind: 'conv' }>, packed: PackedWeights, view
     );
     rowsPerTask = evenBlocks(outH, Math.min(outH, Math.max(rowsForMinimum, Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 16))))));
     rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
-    if (rowTasks < TARGET_TASKS && panel >= 8) panelsPerTask = Math.max(4, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
+    if (threads > 1 && rowTasks < TARGET_TASKS && panel >= 8) panelsPerTask = Math.max(4, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
   }
   return {
     kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.weights, depth, kernelH, kernelW,

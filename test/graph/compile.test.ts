@@ -12,12 +12,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/bindings/arena.js';
-import { asKernels } from '../../src/bindings/program.js';
+import { asKernels, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
 import { compileGraph } from '../../src/graph/compile.js';
 import { runProgramInline } from '../../src/graph/executor.js';
 import type { Graph } from '../../src/graph/graph.js';
 import { miniNetwork } from './mini.js';
+import { buildNetwork } from '../../src/inception/models.js';
 import { ALL_PASSES, type PassName } from '../../src/graph/passes.js';
 import { seededWeights } from '../../src/inception/seeded-weights.js';
 import { features } from '../../src/bindings/features.js';
@@ -92,5 +93,28 @@ describe('compiled graph vs reference (mini network: dwconv, 1x7/7x1, asymmetric
     expect(merged, 'mixed.b1 + b2a + b3a merged into one GEMM').toBeDefined();
     const residual = compiled.ops.find((o) => o.kind === 'conv' && o.parts.some((p) => p.residual));
     expect(residual?.name).toBe('res.up');
+  });
+});
+
+describe('task split by thread count', () => {
+  it('one thread never splits the panels of a Winograd or im2col conv (each group would redo the transform); two threads do on late maps', async () => {
+    await features();
+    const g = buildNetwork('inception_resnet_v2', { inputSize: 139 });
+    const weights = seededWeights(g.weights, 7);
+    const panelCount = (s: Step) => (s.kind === 'conv' ? Math.max(...s.outputs.map((o) => o.panelEnd)) : Math.ceil(s.out.channels / 8));
+    const split = (threads: number) => {
+      const arena = new Arena({ shared: false });
+      const k = asKernels(instantiateKernels(compiledModule!, arena.memory));
+      const c = compileGraph(g, weights, k, arena, { passes: ALL_PASSES, threads, gemmMr: k.f32_gemm_mr() });
+      return c.program.steps
+        .filter((s) => s.kind === 'winograd' || s.kind === 'winograd1d' || (s.kind === 'conv' && !s.direct))
+        .map((s) => ({ name: s.name, split: (s as { panelsPerTask: number }).panelsPerTask < panelCount(s) }));
+    };
+    const compiledModule = await compileKernelModule({ build: 'baseline', shared: false });
+    const one = split(1);
+    const two = split(2);
+    expect(one.length).toBeGreaterThan(40);
+    expect(one.filter((s) => s.split)).toEqual([]);
+    expect(two.filter((s) => s.split).length).toBeGreaterThan(10);
   });
 });
