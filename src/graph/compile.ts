@@ -177,7 +177,7 @@ function batchNormStats(bn: BatchNormNode, weights: WeightMap) {
   };
 }
 
-/** How a conv runs by Winograd: F(2×2 or 4×4, 3×3), or 1-D F(m, r) along W (1×r) or H (r×1). */
+/** How a conv runs by Winograd: F(2×2, 4×4 or 6×6, 3×3), or 1-D F(m, r) along W (1×r) or H (r×1). */
 export type WinogradPlan = { dims: 2; tile: 2 | 4 | 6 } | { dims: 1; axis: 'w' | 'h'; r: number; m: number };
 
 /**
@@ -197,9 +197,10 @@ const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
 /**
  * F(6×6, 3×3) instead of F(4×4): where its GEMM rows × 64 matrices are fewer than F(4×4)'s rows ×
  * 36 (147×147: 625 · 64 vs 1369 · 36, 0.81×; 71×71: 0.79×), with ≥ 36 tiles per image (its
- * weights are 64/36 of F(4×4)'s and need the rows to reuse them), a split into ≥ 8 tasks (a
- * 35×35 map is one block of 36 tiles: 1–3 tasks, which leave a second thread idle) and ≤ 128
- * output channels (every panel group of a task redoes the input transform, α² = 64 matrices of it).
+ * weights are 64/36 of F(4×4)'s and need the rows to reuse them), a split into ≥ 8 tasks as
+ * threads get it (a 35×35 map is one block of 36 tiles: 1–3 tasks, which leave a second thread
+ * idle) and ≤ 128 output channels (with threads, every panel group of a task redoes the input
+ * transform, α² = 64 matrices of it).
  * The choice depends on the layer alone, never on the thread count or batch, so outputs stay
  * bit-identical across both. Measured (per-step minima, one thread, F(6×6) / F(4×4)): 147×147
  * 32 → 64 0.89–0.93, 71×71 64 → 96 0.87–0.91; two threads, whole networks, paired: v4 0.963, IRv2
