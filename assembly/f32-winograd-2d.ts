@@ -66,16 +66,16 @@ export function f32_winograd_input_3x3(
       if (channels >= 4) {
         for (let c = 0; c < channels; c += 4) {
           const o = <usize>min(c, channels - 4) << 2;
-          if (tile == 6) inputTile6x6(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
-          else if (tile == 4) inputTile4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
+          if (tile == 6) inputTileSquare(8, base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
+          else if (tile == 4) inputTileSquare(6, base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
           else if (inside) inputTile2x2(base + o, ps, rowBytes, 15, 15, dst + o, ms, false);
           else inputTile2x2(base + o, ps, rowBytes, rows, cols, dst + o, ms, false);
         }
       } else {
         for (let c = 0; c < channels; c++) {
           const o = <usize>c << 2;
-          if (tile == 6) inputTile6x6(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
-          else if (tile == 4) inputTile4x4(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
+          if (tile == 6) inputTileSquare(8, base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
+          else if (tile == 4) inputTileSquare(6, base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
           else inputTile2x2(base + o, ps, rowBytes, rows, cols, dst + o, ms, true);
         }
       }
@@ -163,15 +163,15 @@ export function f32_winograd_output_3x3(
       for (; c < vectorEnd; c += 4) {
         const o = <usize>min(c, channels - 4) << 2;
         const b = biasPtr != 0 ? v128.load(biasPtr + o) : zero;
-        if (tile == 6) outputTile6x6(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
-        else if (tile == 4) outputTile4x4(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
+        if (tile == 6) outputTileSquare(8, src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
+        else if (tile == 4) outputTileSquare(6, src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, false);
         else outputTile2x2(src + o, ms, b, vlo, vhi, out + o, ps, rowBytes, rowCount > 1, colCount > 1, false);
       }
       for (; c < channels; c++) {
         const o = <usize>c << 2;
         const b = biasPtr != 0 ? v128.load32_splat(biasPtr + o) : zero;
-        if (tile == 6) outputTile6x6(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
-        else if (tile == 4) outputTile4x4(src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
+        if (tile == 6) outputTileSquare(8, src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
+        else if (tile == 4) outputTileSquare(6, src + o, ms, b, vlo, vhi, rowCount, colCount, out + o, ps, rowBytes, true);
         else outputTile2x2(src + o, ms, b, vlo, vhi, out + o, ps, rowBytes, rowCount > 1, colCount > 1, true);
       }
       src += <usize>srcRowStrideBytes;
@@ -211,54 +211,50 @@ export function f32_winograd_output_3x3(
   }
 }
 
-/** One F(4×4) tile, 4 channels (or lane 0): F(4, 3) along each patch row into V, then along V's columns in place. */
+/**
+ * One F(4×4) (α = 6) or F(6×6) (α = 8) tile, 4 channels (or lane 0): the 1-D F(α − 2, 3) along
+ * each patch row into V, then along V's columns in place. α is a constant at every call site.
+ */
 // @ts-ignore: decorator
-@inline function inputTile4x4(p: usize, ps: usize, rowBytes: usize, rows: i32, cols: i32, dst: usize, ms: usize, one: bool): void {
-  for (let i = 0; i < 6; i++) {
+@inline function inputTileSquare(
+  alpha: i32, p: usize, ps: usize, rowBytes: usize, rows: i32, cols: i32, dst: usize, ms: usize, one: bool,
+): void {
+  for (let i = 0; i < alpha; i++) {
     const valid = ((rows >> i) & 1) != 0 ? cols : 0;
-    input1dF43(p + <usize>i * rowBytes, ps, valid, dst + <usize>(6 * i) * ms, ms, one);
+    const row = dst + <usize>(alpha * i) * ms;
+    if (alpha == 8) input1dF63(p + <usize>i * rowBytes, ps, valid, row, ms, one);
+    else input1dF43(p + <usize>i * rowBytes, ps, valid, row, ms, one);
   }
-  for (let j = 0; j < 6; j++) input1dF43(dst + <usize>j * ms, 6 * ms, 63, dst + <usize>j * ms, 6 * ms, one);
+  const all = (1 << alpha) - 1;
+  const step = <usize>alpha * ms;
+  for (let j = 0; j < alpha; j++) {
+    const col = dst + <usize>j * ms;
+    if (alpha == 8) input1dF63(col, step, all, col, step, one);
+    else input1dF43(col, step, all, col, step, one);
+  }
 }
 
 /**
- * The outputs of one F(4×4) tile, 4 channels (or lane 0): F(4, 3) along each row of M (in
- * place, no bias, no clamp), then along each in-range column into the output with bias and clamp.
+ * The outputs of one F(4×4) (α = 6) or F(6×6) (α = 8) tile, 4 channels (or lane 0): the 1-D
+ * F(α − 2, 3) along each row of M (in place, no bias, no clamp), then along each in-range column
+ * into the output with bias and clamp.
  */
 // @ts-ignore: decorator
-@inline function outputTile4x4(
-  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, rowCount: i32, colCount: i32,
+@inline function outputTileSquare(
+  alpha: i32, m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, rowCount: i32, colCount: i32,
   out: usize, ps: usize, rowBytes: usize, one: bool,
 ): void {
   const zero = f32x4.splat(0);
   const inf = f32x4.splat(Infinity);
   const ninf = f32x4.splat(-Infinity);
-  for (let i = 0; i < 6; i++) output1dF43(m + <usize>(6 * i) * ms, ms, zero, ninf, inf, 4, m + <usize>(6 * i) * ms, ms, one);
-  for (let k = 0; k < colCount; k++) output1dF43(m + <usize>k * ms, 6 * ms, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
-}
-
-/** One F(6×6) tile, 4 channels (or lane 0): F(6, 3) along each patch row into V, then along V's columns in place. */
-// @ts-ignore: decorator
-@inline function inputTile6x6(p: usize, ps: usize, rowBytes: usize, rows: i32, cols: i32, dst: usize, ms: usize, one: bool): void {
-  for (let i = 0; i < 8; i++) {
-    const valid = ((rows >> i) & 1) != 0 ? cols : 0;
-    input1dF63(p + <usize>i * rowBytes, ps, valid, dst + <usize>(8 * i) * ms, ms, one);
+  for (let i = 0; i < alpha; i++) {
+    const row = m + <usize>(alpha * i) * ms;
+    if (alpha == 8) output1dF63(row, ms, zero, ninf, inf, 6, row, ms, one);
+    else output1dF43(row, ms, zero, ninf, inf, 4, row, ms, one);
   }
-  for (let j = 0; j < 8; j++) input1dF63(dst + <usize>j * ms, 8 * ms, 255, dst + <usize>j * ms, 8 * ms, one);
-}
-
-/**
- * The outputs of one F(6×6) tile, 4 channels (or lane 0): F(6, 3) along each row of M (in
- * place, no bias, no clamp), then along each in-range column into the output with bias and clamp.
- */
-// @ts-ignore: decorator
-@inline function outputTile6x6(
-  m: usize, ms: usize, b: v128, vlo: v128, vhi: v128, rowCount: i32, colCount: i32,
-  out: usize, ps: usize, rowBytes: usize, one: bool,
-): void {
-  const zero = f32x4.splat(0);
-  const inf = f32x4.splat(Infinity);
-  const ninf = f32x4.splat(-Infinity);
-  for (let i = 0; i < 8; i++) output1dF63(m + <usize>(8 * i) * ms, ms, zero, ninf, inf, 6, m + <usize>(8 * i) * ms, ms, one);
-  for (let k = 0; k < colCount; k++) output1dF63(m + <usize>k * ms, 8 * ms, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
+  const step = <usize>alpha * ms;
+  for (let k = 0; k < colCount; k++) {
+    if (alpha == 8) output1dF63(m + <usize>k * ms, step, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
+    else output1dF43(m + <usize>k * ms, step, b, vlo, vhi, rowCount, out + <usize>k * ps, rowBytes, one);
+  }
 }
