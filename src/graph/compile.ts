@@ -435,7 +435,7 @@ function copyStep(name: string, input: View, out: View, clamp: Clamp): Step {
  * tiles (GEMM rows) and give each image ≥ 8 blocks where the map allows; where that leaves
  * fewer than TARGET_TASKS tasks and there are threads to balance, the panels are split as well,
  * each task redoing its input transform (α·T·C values per task). One thread never splits panels:
- * the redone transforms were pure cost there (IRv2's 17×17 1×7/7×1 convs ran theirs 5 times; their
+ * the redone transforms were pure cost there (IRv2's 17×17 1×7/7×1 convs ran theirs 5–6 times; their
  * steps took 0.60–0.84× the time without, per-step minima, one thread). The split moves no
  * arithmetic between outputs, so results stay bit-identical at any thread count.
  */
