@@ -48,7 +48,7 @@ interface StepCommon {
   /**
    * Threads go on to the next step without waiting for this one's other tasks to finish: the
    * compiler sets it when the next step neither reads anything written since the last barrier nor
-   * writes anything read or written since then (src/graph/step-groups.ts). Absent: a barrier.
+   * writes anything read or written since then (src/graph/schedule.ts `markStepGroups`). Absent: a barrier.
    */
   overlapsNext?: boolean;
 }
@@ -426,7 +426,7 @@ function rowBlock(outH: number, rowsPerTask: number, task: number): [number, num
 }
 
 /** Pixel `p` of a view, counting pixels across images (`p = n·H·W + y·W + x`). */
-function pixelPtr(v: View, p: number): number {
+export function pixelPtr(v: View, p: number): number {
   const perImage = v.height * v.width;
   const n = Math.floor(p / perImage);
   return v.offset + n * v.imageStrideBytes + (p - n * perImage) * v.pixelStrideBytes;

@@ -209,6 +209,7 @@ const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
  */
 function winograd6x6Pays(tiles: (t: number) => number, inChannels: number, outChannels: number, outH: number, outW: number): boolean {
   if (tiles(6) < WINOGRAD_6X6_MIN_TILES || tiles(6) * 64 >= tiles(4) * 36 || outChannels > WINOGRAD_6X6_MAX_OUT_CHANNELS) return false;
+  // Split as any session with threads gets it (batch 1): the choice must not depend on either.
   const split = winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels, 2);
   return split.tasks >= WINOGRAD_6X6_MIN_TASKS;
 }

@@ -21,7 +21,7 @@
  * instruction sequence: results stay bit-identical at any thread count.
  */
 
-import { stepAccess, type Step, type View } from '../bindings/program.js';
+import { pixelPtr, stepAccess, type Step, type View } from '../bindings/program.js';
 import type { Graph } from './graph.js';
 import type { ValueId } from './nodes.js';
 import { opInputs, opOutputs, type Op } from './ops.js';
@@ -63,7 +63,7 @@ export function scheduleOps(
 
 /** One past the last byte of a view. */
 function viewEnd(v: View): number {
-  return v.offset + (v.batch - 1) * v.imageStrideBytes + (v.height * v.width - 1) * v.pixelStrideBytes + v.channels * 4;
+  return pixelPtr(v, v.batch * v.height * v.width - 1) + v.channels * 4;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Typed access to the Winograd kernels (contracts in assembly/f32-winograd-2d.ts: 3×3 by
  * F(2×2, 3×3) / F(4×4, 3×3) / F(6×6, 3×3); assembly/f32-winograd-1d.ts: 1×r / r×1 by F(6, 7) / F(4, 7) / F(4, 3)) and the
- * host-side matrices and sizes that go with them. A Winograd conv is: pack once (16 transformed weight
- * blocks + bias), then per block of tile rows: input transform → 16 GEMMs → output transform.
+ * host-side matrices and sizes that go with them. A Winograd conv is: pack once (α² transformed weight
+ * blocks for 3×3, α for 1×r / r×1, + bias), then per block of tile rows: input transform → α² (or α)
+ * GEMMs → output transform.
  */
 
 import { packedGemmWeightsFloats } from './gemm.js';
