@@ -1,7 +1,8 @@
 /**
  * f32_gemm: C = epilogue(A · W + bias), W pre-packed by f32_pack_gemm_weights in NR = 8 column
- * panels, computed in MR × 8 tiles by one micro-kernel per build: `f32_gemm_4x8` (mul + add) and
- * `f32_gemm_4x8_fma` (f32x4.relaxed_madd). MR = f32_gemm_mr() = 4 in both builds.
+ * panels, A copied into the caller's scratch in blocks of MR = 4 rows, computed in 4 × 8 tiles by
+ * one micro-kernel, `f32_gemm_4x8` (f32x4.relaxed_madd in the relaxed build, mul then add in the
+ * baseline). MR = f32_gemm_mr() = 4 in both builds.
  *
  *   acc[i][j] = Σ_k A[i][k] · W[k][j]            (f32, k ascending, one accumulator per (i, j))
  *   x        = acc[i][j] + bias[j]
@@ -16,40 +17,66 @@
  *   c:       [m][n] floats, row stride cRowStrideBytes (e.g. a channel slice of a concat).
  *   res:     [m][n] floats, row stride resRowStrideBytes; may alias c exactly (each element is
  *            read before it is written); any other overlap with c is unsupported.
+ *   aPack:   scratch of f32_gemm_pack_bytes(m, k) bytes, overlapping none of the above: a 4 × 8
+ *            accumulator tile (128 bytes), then one chunk of A rows as [rows/4][k][4] (a short
+ *            last block repeats its last row); contents on return unspecified.
  *
  * k ≥ 1 (k < 1 returns without writing). Reads: A and W exactly; res up to 12 bytes past the last column of a row when n % 4 != 0.
- * Writes: only C rows [0, m) × columns of panels [panelStart, panelEnd) clipped to n — never past
- * column n or row m (row tails: row pointers alias the last row and its stores are skipped;
- * column tails: partial stores).
+ * Writes: aPack, and only C rows [0, m) × columns of panels [panelStart, panelEnd) clipped to n —
+ * never past column n or row m (row tails: the repeated rows' stores are skipped; column tails:
+ * partial stores).
  *
  * Threads: split over outputs only — row blocks (offset aPtr, cPtr, resPtr by the block's first
- * row) and/or panel ranges. Each output element is computed by the same instruction sequence
- * whatever the split, so results are bit-identical at any thread count.
+ * row) and/or panel ranges, each thread with its own aPack. Each output element is computed by
+ * the same instruction sequence whatever the split, so results are bit-identical at any thread
+ * count.
  *
- * Why this shape (measured on the 2-vCPU EPYC dev VM, Node 20, bench/kernels.ts):
- *  - 4 × 8: TurboFan schedules every load of the k-loop body before its multiply-adds, so the
- *    live v128 values are 2·MR accumulators + MR broadcasts + 2 weight vectors. MR = 4 uses 14
- *    of V8's 15 allocatable xmm registers; 5×8 and 6×8 spill accumulators and run at half speed.
- *  - A is addressed as rowBase + k-offset (one shared induction variable, `leal` per row)
- *    instead of four incremented row pointers, and row bases come from arithmetic, not selects,
- *    so V8 knows they are zero-extended: 22 instead of 27 instructions per 8 FMAs
- *    (relaxed 35 → 43 GFLOP/s, front-end bound before).
- *  - The micro-kernel is one small function, not inlined (two call sites keep Binaryen from
- *    inlining it), so the driver's state cannot crowd its loop. (The 5×8/6×8 prototype halved
- *    its speed when inlined or k-unrolled; with 4×8 inlining measured within noise.) Do not
- *    unroll k: the hoisted loads double and spill (4×8 unrolled by 2: relaxed 44 → 21 GFLOP/s).
- *  - Rows are processed in chunks whose A block fits in L2 (CHUNK_BYTES), panels inside a chunk:
- *    A comes from memory once, W panels are re-read from L2/L3 once per chunk.
+ * Why this shape (measured on the 2-vCPU EPYC dev VM, Node 20; machine code read from the JIT's
+ * code space):
+ *  - 4 × 8: V8 schedules every load of the first copy of an unrolled k-loop before its
+ *    multiply-adds, so that copy holds 2·MR accumulators + MR broadcasts + 2 weight vectors: MR = 4
+ *    uses 14 of V8's 15 allocatable xmm registers; 5×8 and 6×8 spill accumulators through the
+ *    stack and run at half speed.
+ *  - The k-loop sits inside a loop over row blocks (f32_gemm_4x8): V8's unroll budget grows with
+ *    loop depth, and a k-loop at a function's top level is not unrolled at all — it then runs a
+ *    stack check and its own bookkeeping every k-step (24 instructions per 8 FMAs). One level
+ *    deep it is unrolled four times: one stack check per four k-steps.
+ *  - Packed A: the four broadcasts of a k-step read one pointer at constant offsets, no
+ *    row-base + k-offset `leal`s: 18 instructions per 8 FMAs in all (was 24). Where the core runs
+ *    at full speed both versions reach the FMA bound; where it is shared (a busy SMT sibling on the
+ *    host — the dev VM spends long phases so, and the bench's medians with it) the front end is the
+ *    bound and this f32_gemm is 1.08–1.15× faster than the strided, not-unrolled one (both
+ *    modules in one process, best rate per second of interleaved calls). The copy costs one
+ *    instruction per float (4 × 4 transposes) and is reused by every panel of the chunk.
+ *  - The accumulators reach the epilogue through aPack (8 stores and loads per tile), which keeps
+ *    the kernel free of the driver's state. Do not unroll k by hand: V8 unrolls that again and
+ *    the hoisted loads of its first copy spill (4×8 unrolled by 2: relaxed 44 → 21 GFLOP/s).
+ *  - Rows are processed in chunks whose A block fits in L2 (CHUNK_BYTES), packed once per chunk,
+ *    panels inside a chunk: A comes from memory once, W panels are re-read from L2/L3 once per
+ *    chunk.
  */
 
 @inline const NR: i32 = 8;
 @inline const MR: i32 = 4;
 /** A rows per chunk: as many as fit in this many bytes (about half of a 512 KiB L2). */
 @inline const CHUNK_BYTES: i32 = 262144;
+/** One 4 × 8 accumulator tile, handed from the micro-kernel to the epilogue through aPack. */
+@inline const ACC_BYTES: i32 = 128;
 
 /** MR of this build: rows per micro-kernel tile (the host sizes row blocks with it). */
 export function f32_gemm_mr(): i32 {
   return MR;
+}
+
+/** Scratch bytes f32_gemm needs at aPackPtr for m rows of depth k: one chunk of packed rows. */
+export function f32_gemm_pack_bytes(m: i32, k: i32): i32 {
+  if (m < 1 || k < 1) return 0;
+  const rows = min((m + MR - 1) / MR * MR, chunkRows(k));
+  return rows / MR * ACC_BYTES + rows * (k << 2);
+}
+
+@inline function chunkRows(k: i32): i32 {
+  return max(MR, CHUNK_BYTES / (k << 2) / MR * MR);
 }
 
 /** Rows [0, m) × panels [panelStart, panelEnd) (clipped to ceil(n/8)); contract above. */
@@ -60,131 +87,135 @@ export function f32_gemm(
   resPtr: usize, resRowStrideBytes: i32, resScale: f32,
   lo: f32, hi: f32,
   m: i32, panelStart: i32, panelEnd: i32, n: i32,
+  aPackPtr: usize,
 ): void {
   if (k < 1) return;
   const pStart = max(panelStart, 0);
   const pEnd = min(panelEnd, (n + NR - 1) / NR);
+  if (pStart >= pEnd) return;
   const panelBytes = <usize>(NR + NR * k) << 2;
-  const chunk = max(MR, CHUNK_BYTES / (k << 2) / MR * MR);
+  const chunk = chunkRows(k);
+  const acc = aPackPtr;
+  const packed = aPackPtr + <usize>(min((m + MR - 1) / MR * MR, chunk) / MR * ACC_BYTES);
   for (let i0 = 0; i0 < m; i0 += chunk) {
     const i1 = min(m, i0 + chunk);
+    packRows(aPtr + <usize>(i0 * aRowStrideBytes), aRowStrideBytes, i1 - i0, k, packed);
     for (let p = pStart; p < pEnd; p++) {
       const w = wPackedPtr + <usize>p * panelBytes;
       const col = <usize>(p * NR) << 2;
       const nc = min(NR, n - p * NR);
-      let i = i0;
-      for (; i + MR <= i1; i += MR) {
-        tile(
-          aPtr + <usize>(i * aRowStrideBytes), aRowStrideBytes, MR, w, k,
-          cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes,
-          resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes,
-          resScale, lo, hi, nc,
-        );
-      }
-      if (i < i1) {
-        tile(
-          aPtr + <usize>(i * aRowStrideBytes), aRowStrideBytes, i1 - i, w, k,
-          cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes,
-          resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes,
-          resScale, lo, hi, nc,
+      const rows = i1 - i0;
+      const blocks = (rows + MR - 1) / MR;
+      f32_gemm_4x8(packed, blocks, w, k, acc);
+      for (let b = 0; b < blocks; b++) {
+        const i = i0 + b * MR;
+        epilogue4(
+          acc + <usize>b * ACC_BYTES, w, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes,
+          resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes, resScale, lo, hi, nc,
+          min(MR, i1 - i),
         );
       }
     }
   }
 }
 
-@inline function tile(
-  a: usize, aStride: i32, rows: i32, w: usize, k: i32,
-  c: usize, cStride: i32, res: usize, resStride: i32, resScale: f32, lo: f32, hi: f32, nc: i32,
-): void {
-  if (ASC_FEATURE_RELAXED_SIMD) f32_gemm_4x8_fma(a, aStride, rows, w, k, c, cStride, res, resStride, resScale, lo, hi, nc);
-  else f32_gemm_4x8(a, aStride, rows, w, k, c, cStride, res, resStride, resScale, lo, hi, nc);
+/**
+ * Copies `rows` rows of A (row stride aStride) into blocks of 4 rows, [k][4] each, back to back
+ * from dst; a short last block repeats its last row. 4 × 4 transposes, then one k at a time.
+ */
+function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
+  const sa = <usize>aStride;
+  const k4 = <usize>(k & ~3) << 2;
+  const kb = <usize>k << 2;
+  for (let i = 0; i < rows; i += MR) {
+    const left = rows - i;
+    const r0 = a + <usize>i * sa;
+    const r1 = r0 + (sa & -<usize>(left > 1));
+    const r2 = r1 + (sa & -<usize>(left > 2));
+    const r3 = r2 + (sa & -<usize>(left > 3));
+    let o: usize = 0;
+    for (; o < k4; o += 16) {
+      const v0 = v128.load(r0 + o);
+      const v1 = v128.load(r1 + o);
+      const v2 = v128.load(r2 + o);
+      const v3 = v128.load(r3 + o);
+      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      dst += 64;
+    }
+    for (; o < kb; o += 4) {
+      store<f32>(dst, load<f32>(r0 + o));
+      store<f32>(dst, load<f32>(r1 + o), 4);
+      store<f32>(dst, load<f32>(r2 + o), 8);
+      store<f32>(dst, load<f32>(r3 + o), 12);
+      dst += 16;
+    }
+  }
 }
 
 /**
- * MR × 8 micro-kernel: rows [0, rows) of A (rows ≤ 4; the missing rows re-read the last row and
- * are not stored) times one packed panel `w`, then the epilogue into nc ≤ 8 columns of C.
+ * 4 × 8 micro-kernel over `blocks` packed blocks of A ([k][4] each, back to back from `ap`) and
+ * the weights of one packed panel (`w`, past its bias): block b's accumulators go to
+ * acc + 128·b (row-major 4 × 8). The loop over blocks puts the k-loop one level deep, where V8
+ * unrolls it (kernels/loop nesting sets its unroll budget): one stack check per two or more
+ * k-steps instead of one per step.
  */
-function f32_gemm_4x8(
-  a: usize, aStride: i32, rows: i32, w: usize, k: i32,
-  c: usize, cStride: i32, res: usize, resStride: i32, resScale: f32, lo: f32, hi: f32, nc: i32,
-): void {
-  const sa = <usize>aStride;
-  const a0 = a;
-  const a1 = a0 + (sa & -<usize>(rows > 1));
-  const a2 = a1 + (sa & -<usize>(rows > 2));
-  const a3 = a2 + (sa & -<usize>(rows > 3));
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let wp = w + 32;
-  let o: usize = 0;
-  const end = <usize>k << 2;
-  do {
-    const w0 = v128.load(wp);
-    const w1 = v128.load(wp, 16);
-    let x = v128.load32_splat(a0 + o);
-    c00 = f32x4.add(c00, f32x4.mul(x, w0));
-    c01 = f32x4.add(c01, f32x4.mul(x, w1));
-    x = v128.load32_splat(a1 + o);
-    c10 = f32x4.add(c10, f32x4.mul(x, w0));
-    c11 = f32x4.add(c11, f32x4.mul(x, w1));
-    x = v128.load32_splat(a2 + o);
-    c20 = f32x4.add(c20, f32x4.mul(x, w0));
-    c21 = f32x4.add(c21, f32x4.mul(x, w1));
-    x = v128.load32_splat(a3 + o);
-    c30 = f32x4.add(c30, f32x4.mul(x, w0));
-    c31 = f32x4.add(c31, f32x4.mul(x, w1));
-    o += 4;
-    wp += 32;
-  } while (o != end);
-  epilogue4(w, c, cStride, res, resStride, resScale, lo, hi, nc, rows, c00, c01, c10, c11, c20, c21, c30, c31);
+function f32_gemm_4x8(ap: usize, blocks: i32, w: usize, k: i32, acc: usize): void {
+  const blockBytes = <usize>k << 4;
+  for (let b = 0; b < blocks; b++) {
+    let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+    let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+    let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+    let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+    let wp = w + 32;
+    const end = ap + blockBytes;
+    do {
+      const w0 = v128.load(wp);
+      const w1 = v128.load(wp, 16);
+      let x = v128.load32_splat(ap);
+      c00 = madd(x, w0, c00);
+      c01 = madd(x, w1, c01);
+      x = v128.load32_splat(ap, 4);
+      c10 = madd(x, w0, c10);
+      c11 = madd(x, w1, c11);
+      x = v128.load32_splat(ap, 8);
+      c20 = madd(x, w0, c20);
+      c21 = madd(x, w1, c21);
+      x = v128.load32_splat(ap, 12);
+      c30 = madd(x, w0, c30);
+      c31 = madd(x, w1, c31);
+      ap += 16;
+      wp += 32;
+    } while (ap != end);
+    v128.store(acc, c00);
+    v128.store(acc, c01, 16);
+    v128.store(acc, c10, 32);
+    v128.store(acc, c11, 48);
+    v128.store(acc, c20, 64);
+    v128.store(acc, c21, 80);
+    v128.store(acc, c30, 96);
+    v128.store(acc, c31, 112);
+    acc += ACC_BYTES;
+  }
 }
 
-/** f32_gemm_4x8 with fused multiply-add (relaxed SIMD). */
-function f32_gemm_4x8_fma(
-  a: usize, aStride: i32, rows: i32, w: usize, k: i32,
-  c: usize, cStride: i32, res: usize, resStride: i32, resScale: f32, lo: f32, hi: f32, nc: i32,
-): void {
-  const sa = <usize>aStride;
-  const a0 = a;
-  const a1 = a0 + (sa & -<usize>(rows > 1));
-  const a2 = a1 + (sa & -<usize>(rows > 2));
-  const a3 = a2 + (sa & -<usize>(rows > 3));
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  let wp = w + 32;
-  let o: usize = 0;
-  const end = <usize>k << 2;
-  do {
-    const w0 = v128.load(wp);
-    const w1 = v128.load(wp, 16);
-    let x = v128.load32_splat(a0 + o);
-    c00 = f32x4.relaxed_madd(x, w0, c00);
-    c01 = f32x4.relaxed_madd(x, w1, c01);
-    x = v128.load32_splat(a1 + o);
-    c10 = f32x4.relaxed_madd(x, w0, c10);
-    c11 = f32x4.relaxed_madd(x, w1, c11);
-    x = v128.load32_splat(a2 + o);
-    c20 = f32x4.relaxed_madd(x, w0, c20);
-    c21 = f32x4.relaxed_madd(x, w1, c21);
-    x = v128.load32_splat(a3 + o);
-    c30 = f32x4.relaxed_madd(x, w0, c30);
-    c31 = f32x4.relaxed_madd(x, w1, c31);
-    o += 4;
-    wp += 32;
-  } while (o != end);
-  epilogue4(w, c, cStride, res, resStride, resScale, lo, hi, nc, rows, c00, c01, c10, c11, c20, c21, c30, c31);
+/** acc + x · w: fused (relaxed_madd) in the relaxed build, mul then add in the baseline. */
+// @ts-ignore: decorator
+@inline function madd(x: v128, w: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(x, w, acc);
+  return f32x4.add(acc, f32x4.mul(x, w));
 }
 
-/** Bias (panel head at w), residual, clamp and store of the first `rows` rows of a 4×8 tile. */
-@inline function epilogue4(
-  w: usize, c: usize, cStride: i32, res: usize, resStride: i32, resScale: f32, lo: f32, hi: f32,
+/** Bias (panel head at w), residual, clamp and store of the first `rows` rows of the 4 × 8 tile at acc. */
+function epilogue4(
+  acc: usize, w: usize, c: usize, cStride: i32, res: usize, resStride: i32, resScale: f32, lo: f32, hi: f32,
   nc: i32, rows: i32,
-  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
 ): void {
   const b0 = v128.load(w);
   const b1 = v128.load(w, 16);
@@ -193,10 +224,10 @@ function f32_gemm_4x8_fma(
   const vhi = f32x4.splat(hi);
   const cs = <usize>cStride;
   const rs = res != 0 ? <usize>resStride : 0;
-  storeRow(c, res, c00, c01, b0, b1, vs, vlo, vhi, nc);
-  if (rows > 1) storeRow(c + cs, res + rs, c10, c11, b0, b1, vs, vlo, vhi, nc);
-  if (rows > 2) storeRow(c + 2 * cs, res + 2 * rs, c20, c21, b0, b1, vs, vlo, vhi, nc);
-  if (rows > 3) storeRow(c + 3 * cs, res + 3 * rs, c30, c31, b0, b1, vs, vlo, vhi, nc);
+  storeRow(c, res, v128.load(acc), v128.load(acc, 16), b0, b1, vs, vlo, vhi, nc);
+  if (rows > 1) storeRow(c + cs, res + rs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, vs, vlo, vhi, nc);
+  if (rows > 2) storeRow(c + 2 * cs, res + 2 * rs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, vs, vlo, vhi, nc);
+  if (rows > 3) storeRow(c + 3 * cs, res + 3 * rs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, vs, vlo, vhi, nc);
 }
 
 /** One row: bias, optional residual (res = 0: none), clamp, full or partial store of nc ≤ 8 columns. */

@@ -139,8 +139,9 @@ for (const build of builds) {
   const [m, n, k] = [64, 64, 64];
   const a = arena.allocF32(m * k), w = arena.allocF32(packedGemmWeightsFloats(n, k)), c = arena.allocF32(m * n);
   for (const { g } of kernels) {
+    const pack = arena.alloc(g.f32_gemm_pack_bytes(m, k));
     for (let i = 0; i < 200; i++) {
-      g.f32_gemm(a, k * 4, w, k, c, n * 4, 0, 0, 1, 0, Infinity, m, 0, gemmPanels(n), n);
+      g.f32_gemm(a, k * 4, w, k, c, n * 4, 0, 0, 1, 0, Infinity, m, 0, gemmPanels(n), n, pack);
       g.f32_peak_madd(10_000);
     }
   }
@@ -160,10 +161,11 @@ for (let round = 0; round < rounds; round++) {
     const panels = gemmPanels(s.n);
     const shape = `${s.m}x${s.n}x${s.k}`;
     for (const { build, g } of kernels) {
+      const pack = arena.alloc(g.f32_gemm_pack_bytes(s.m, s.k));
       const peak = measurePeak(g, build);
       peaks[build] = { mean: Math.max(peaks[build]?.mean ?? 0, peak.mean), best: Math.max(peaks[build]?.best ?? 0, peak.best) };
       const b = runBench(`${build} ${shape}`, () =>
-        g.f32_gemm(a, s.k * 4, w, s.k, c, s.n * 4, 0, 0, 1, 0, Infinity, s.m, 0, panels, s.n));
+        g.f32_gemm(a, s.k * 4, w, s.k, c, s.n * 4, 0, 0, 1, 0, Infinity, s.m, 0, panels, s.n, pack));
       const r = rate(b, gemmFlops(s.m, s.n, s.k));
       const key = `${build} ${shape}`;
       const seen = byKey.get(key);

@@ -28,7 +28,7 @@ const addStep = (width: number): AddStep => ({
   kind: 'add', name: width ? 'tiny' : 'empty', a: view(width), b: view(width), out: view(width), scale: 0,
   clamp: { lo: -Infinity, hi: Infinity }, pixelsPerTask: 1, tasks: width, macs: 0,
 });
-const program = (steps: AddStep[]): Program => ({ steps, scratchOffset: 0, scratchBytesPerThread: 0, gemmMr: 6 });
+const program = (steps: AddStep[]): Program => ({ steps, scratchOffset: 0, scratchBytesPerThread: 0, gemmPackOffset: 0, gemmMr: 6 });
 const PROGRAMS = {
   empty: program([]),
   barriers: program(Array.from({ length: EMPTY_STEPS }, () => addStep(0))),

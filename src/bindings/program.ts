@@ -262,6 +262,8 @@ export interface Program {
   /** Per-thread scratch: thread t owns [scratchOffset + t·scratchBytesPerThread, +scratchBytesPerThread). */
   scratchOffset: number;
   scratchBytesPerThread: number;
+  /** Where f32_gemm's A-pack area starts inside each thread's scratch (after im2col / Winograd buffers). */
+  gemmPackOffset: number;
   /** MR of the GEMM build the program was planned for (direct conv row blocks are multiples of it). */
   gemmMr: number;
 }
@@ -495,8 +497,26 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
     aPtr, aStride, step.weightsOffset, step.depth, pixelPtr(o.out, firstPixel) - o.panelStart * PANEL_WIDTH * 4,
     o.out.pixelStrideBytes, res ? pixelPtr(res.view, firstPixel) - o.panelStart * PANEL_WIDTH * 4 : 0,
     res ? res.view.pixelStrideBytes : 0, res ? res.scale : 0, o.clamp.lo, o.clamp.hi, rows, panelStart, panelEnd,
-    o.panelStart * PANEL_WIDTH + o.out.channels,
+    o.panelStart * PANEL_WIDTH + o.out.channels, gemmPackPtr(program, thread),
   );
+}
+
+/** The largest f32_gemm a task of `step` runs (rows × depth), which sizes the A-pack scratch; undefined if none. */
+export function stepGemmShape(step: Step): { rows: number; depth: number } | undefined {
+  switch (step.kind) {
+    case 'conv':
+      return { rows: step.direct ? step.rowsPerTask : step.rowsPerTask * step.outW, depth: step.depth };
+    case 'winograd':
+    case 'winograd1d':
+      return { rows: winogradTiles(step), depth: step.input.channels };
+    default:
+      return undefined;
+  }
+}
+
+/** The calling thread's f32_gemm A-pack scratch. */
+function gemmPackPtr(program: Program, thread: number): number {
+  return program.scratchOffset + thread * program.scratchBytesPerThread + program.gemmPackOffset;
 }
 
 /** Scratch layout of a Winograd task: V then M, each 16 (2-D) or α (1-D) matrices of `tiles` rows. */
@@ -577,14 +597,17 @@ function winogradTask(
 }
 
 /** The GEMMs of a Winograd task: M_j (its panel group) = V_j · U_j for every matrix j, `rows` tiles. */
-function winogradGemms(k: Kernels, step: WinogradStep | Winograd1dStep, t: WinogradTask, rows: number): void {
+function winogradGemms(
+  k: Kernels, program: Program, step: WinogradStep | Winograd1dStep, t: WinogradTask, rows: number, thread: number,
+): void {
   const matrices = winogradMatrices(step);
+  const pack = gemmPackPtr(program, thread);
   const inC = step.input.channels;
   const blockBytes = winogradBlockFloats(step.out.channels, inC) * 4;
   for (let j = 0; j < matrices; j++) {
     k.f32_gemm(
       t.v + j * t.vMatrixBytes, inC * 4, step.weightsOffset + j * blockBytes, inC, t.m + j * t.mMatrixBytes - t.c0 * 4,
-      t.mRowBytes, 0, 0, 0, -Infinity, Infinity, rows, t.panelStart, t.panelEnd, step.out.channels,
+      t.mRowBytes, 0, 0, 0, -Infinity, Infinity, rows, t.panelStart, t.panelEnd, step.out.channels, pack,
     );
   }
 }
@@ -596,7 +619,7 @@ function runWinograd1dTask(k: Kernels, program: Program, step: Winograd1dStep, t
     x.offset + t.image * x.imageStrideBytes, step.inStepBytes, step.inLineBytes, step.inLen, x.channels, step.pad,
     step.alpha, step.tilesPerLine, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, step, t, (t.line1 - t.line0) * step.tilesPerLine);
+  winogradGemms(k, program, step, t, (t.line1 - t.line0) * step.tilesPerLine, thread);
   k.f32_winograd_output_1d(
     t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.alpha, step.tilesPerLine, t.line0,
     t.line1, step.outLen, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, step.outStepBytes, step.outLineBytes,
@@ -611,7 +634,7 @@ function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task:
     step.tile, x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.padTop,
     step.padLeft, step.tilesW, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, step, t, (t.line1 - t.line0) * step.tilesW);
+  winogradGemms(k, program, step, t, (t.line1 - t.line0) * step.tilesW, thread);
   k.f32_winograd_output_3x3(
     step.tile, t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.tilesW, t.line0, t.line1,
     step.outH, step.outW, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, out.pixelStrideBytes,

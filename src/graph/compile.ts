@@ -15,7 +15,7 @@ import {
   WINOGRAD_2X2_G, winograd1dMatrices, winograd1dTile, winogradBlockFloats, winogradPackedFloats, winogradScratchBytes,
 } from '../bindings/kernels/winograd.js';
 import {
-  pixelTasks, panelGroupCount, PANEL_WIDTH, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
+  pixelTasks, panelGroupCount, PANEL_WIDTH, stepGemmShape, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
   type Step, type View,
 } from '../bindings/program.js';
 import type { Graph } from './graph.js';
@@ -110,21 +110,26 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
 
   const steps: Step[] = [];
   let scratchBytes = 0;
+  let packBytes = 0;
   lowered.ops.forEach((op, i) => {
     for (const step of opSteps(op, packed[i], view, options.gemmMr, options.threads, plans[i])) {
       if (step.kind === 'conv' && !step.direct) {
         scratchBytes = Math.max(scratchBytes, step.rowsPerTask * step.outW * step.depth * F32);
       }
       if (step.kind === 'winograd' || step.kind === 'winograd1d') scratchBytes = Math.max(scratchBytes, winogradScratch(step).bytes);
+      const gemm = stepGemmShape(step);
+      if (gemm) packBytes = Math.max(packBytes, k.f32_gemm_pack_bytes(gemm.rows, gemm.depth));
       steps.push(step);
     }
   });
   markStepGroups(steps);
-  const scratchPerThread = Math.ceil(scratchBytes / 64) * 64;
+  // Each thread's scratch: im2col / Winograd buffers, then f32_gemm's A-pack area.
+  const gemmPackOffset = Math.ceil(scratchBytes / 64) * 64;
+  const scratchPerThread = gemmPackOffset + Math.ceil(packBytes / 64) * 64;
   const scratchOffset = arena.alloc(scratchPerThread * options.threads);
 
   return {
-    program: { steps, scratchOffset, scratchBytesPerThread: scratchPerThread, gemmMr: options.gemmMr },
+    program: { steps, scratchOffset, scratchBytesPerThread: scratchPerThread, gemmPackOffset, gemmMr: options.gemmMr },
     plan,
     ops: lowered.ops,
     input,

@@ -66,7 +66,7 @@ function buildChain(arena: Arena, shape: ChainShape): Chain {
   });
   const next = mulberry32(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
-  const program: Program = { steps: [], scratchOffset: 0, scratchBytesPerThread: 0, gemmMr: 6 };
+  const program: Program = { steps: [], scratchOffset: 0, scratchBytesPerThread: 0, gemmPackOffset: 0, gemmMr: 6 };
   let current = input;
   for (let i = 0; i < steps; i++) {
     const empty = i % 9 === 4;
@@ -194,7 +194,7 @@ describe('WorkerPool results', () => {
       const double: AddStep = {
         kind: 'add', name: 'double', a: x, b: x, out: x, scale: 1, clamp: CLAMPS[0], pixelsPerTask: 7, tasks: pixelTasks(x, 7), macs: 0,
       };
-      await pool.load({ steps: [double], scratchOffset: 0, scratchBytesPerThread: 0, gemmMr: 6 });
+      await pool.load({ steps: [double], scratchOffset: 0, scratchBytesPerThread: 0, gemmPackOffset: 0, gemmMr: 6 });
       for (let run = 0; run < 10; run++) await pool.run();
       expect(new Set(arena.f32(offset, pixels * 4))).toEqual(new Set([1024]));
     });

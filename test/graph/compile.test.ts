@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/bindings/arena.js';
-import { asKernels, type Step } from '../../src/bindings/program.js';
+import { asKernels, runTask, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
 import { compileGraph } from '../../src/graph/compile.js';
 import { runProgramInline } from '../../src/graph/executor.js';
@@ -118,3 +118,31 @@ describe('task split by thread count', () => {
     expect(two.filter((s) => s.split).length).toBeGreaterThan(10);
   });
 });
+
+describe('per-thread scratch', () => {
+  // im2col blocks, Winograd V and M, and f32_gemm's A-pack area are sized at compile time from
+  // what a task will use; an undersized block lets one thread write into the next one's scratch
+  // (or, for the last thread, past the scratch). Every task here runs as the last thread, with a
+  // guard block allocated right after the scratch.
+  for (const [model, inputSize] of [['googlenet', 224], ['inception_resnet_v2', 139], ['inception_v4', 107]] as const) {
+    it(`${model} at ${inputSize}: every task stays inside its thread's scratch`, async () => {
+      await features();
+      const g = buildNetwork(model, { inputSize });
+      const arena = new Arena({ shared: false });
+      const k = asKernels(instantiateKernels(await compileKernelModule({ build: 'relaxed', shared: false }), arena.memory));
+      const threads = 2;
+      const c = compileGraph(g, seededWeights(g.weights, 7), k, arena, { passes: ALL_PASSES, threads, gemmMr: k.f32_gemm_mr() });
+      const p = c.program;
+      const scratchEnd = p.scratchOffset + threads * p.scratchBytesPerThread;
+      const guard = arena.alloc(4096);
+      expect(guard - scratchEnd).toBeLessThanOrEqual(64);
+      const guardWords = new Uint32Array(arena.memory.buffer, scratchEnd, (guard + 4096 - scratchEnd) / 4);
+      guardWords.fill(0x7fa1b2c3);
+      expect(p.steps.some((s) => s.kind === 'conv' && !s.direct)).toBe(true);
+      for (const step of p.steps) for (let t = 0; t < step.tasks; t++) runTask(k, p, step, t, threads - 1);
+      const broken = new Uint32Array(arena.memory.buffer, scratchEnd, guardWords.length).findIndex((w) => w !== 0x7fa1b2c3);
+      expect(broken, 'first guard word written past the last thread\'s scratch').toBe(-1);
+    });
+  }
+});
+

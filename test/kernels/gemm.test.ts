@@ -80,10 +80,12 @@ function checkCase(env: KernelEnv, c: GemmCase): void {
     const panels = Math.ceil(c.n / 8);
     const pStart = c.panelStart ?? 0;
     const pEnd = c.panelEnd ?? panels;
+    const pack = new Guarded(arena, g.f32_gemm_pack_bytes(c.m, c.k) / 4);
     g.f32_gemm(
       aView.ptr, aView.pixelStrideBytes, packed.ptr, c.k, cPtr, c.cStride * 4,
-      resPtr, resStrideBytes, ep.scale ?? 1, ep.lo, ep.hi, c.m, pStart, pEnd, c.n,
+      resPtr, resStrideBytes, ep.scale ?? 1, ep.lo, ep.hi, c.m, pStart, pEnd, c.n, pack.ptr,
     );
+    assertNoStrayWrites(pack, `${label} (A-pack scratch)`);
 
     const ref = gemmRef(a, w, bias, c.m, c.n, c.k, { lo: ep.lo, hi: ep.hi, res, resScale: ep.scale });
     const colStart = Math.min(pStart * 8, c.n);
@@ -191,9 +193,12 @@ function randomCases(count: number, seed: number): GemmCase[] {
 function runSplit(g: GemmKernels, env: KernelEnv, ptrs: { a: number; w: number }, m: number, n: number, k: number,
   tasks: Array<{ rows: [number, number]; panels: [number, number] }>): Float32Array {
   const c = new Guarded(env.arena, m * n);
+  const pack = env.arena.alloc(g.f32_gemm_pack_bytes(m, k));
   for (const t of tasks) {
     const [r0, r1] = t.rows;
-    g.f32_gemm(ptrs.a + r0 * k * 4, k * 4, ptrs.w, k, c.ptr + r0 * n * 4, n * 4, 0, 0, 1, 0, Infinity, r1 - r0, t.panels[0], t.panels[1], n);
+    g.f32_gemm(
+      ptrs.a + r0 * k * 4, k * 4, ptrs.w, k, c.ptr + r0 * n * 4, n * 4, 0, 0, 1, 0, Infinity, r1 - r0, t.panels[0], t.panels[1], n, pack,
+    );
   }
   expect(c.untouched(), 'every output written').toEqual([]);
   return c.read();

@@ -148,7 +148,8 @@ for (const build of BUILDS) {
         const packed = env.arena.putF32(packWithKernel(env, w, c, bias, bn));
         const x = randomArray(m * i, 13);
         const out = new Guarded(env.arena, m * o);
-        gemmKernels(env.exports).f32_gemm(env.arena.putF32(x), i * 4, packed, i, out.ptr, o * 4, 0, 0, 1, 0, Infinity, m, 0, 2, o);
+        const g = gemmKernels(env.exports);
+        g.f32_gemm(env.arena.putF32(x), i * 4, packed, i, out.ptr, o * 4, 0, 0, 1, 0, Infinity, m, 0, 2, o, env.arena.alloc(g.f32_gemm_pack_bytes(m, i)));
         // Unfolded: conv (no BN) in f64, then BN and ReLU in f64.
         const plain = gemmWeightsRef(w, 0, o, i, 1, 1, bias);
         const conv = gemmRef(x, plain.w, plain.bias, m, o, i, { lo: -Infinity, hi: Infinity });

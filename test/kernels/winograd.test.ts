@@ -26,7 +26,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  asKernels, runTask, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
+  asKernels, runTask, stepGemmShape, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
 } from '../../src/bindings/program.js';
 import {
   WINOGRAD_1D_TILES, WINOGRAD_2X2_G, winograd1dMatrices, winograd1dTile, winogradBlockFloats, winogradMatrixStrideBytes, winogradPackedFloats,
@@ -229,7 +229,12 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
         tilesW: Math.ceil(outW / tile), tileRowsPerTask: linesPerTask,
       };
     const scratchBytes = winogradScratch(step).bytes;
-    const program = { steps: [step], scratchOffset: arena.alloc(scratchBytes), scratchBytesPerThread: scratchBytes, gemmMr: 4 };
+    const gemm = stepGemmShape(step)!;
+    const packBytes = k.f32_gemm_pack_bytes(gemm.rows, gemm.depth);
+    const program = {
+      steps: [step], scratchOffset: arena.alloc(scratchBytes + packBytes), scratchBytesPerThread: scratchBytes + packBytes,
+      gemmPackOffset: scratchBytes, gemmMr: 4,
+    };
     for (let t = 0; t < step.tasks; t++) runTask(k, program, step, t, 0);
     const label = `${env.build} ${c.name} (${linesPerTask} lines × ${panelsPerTask} panels per task)`;
     const got = assertKernelOutput(outView, ref.output, label, { inputs: [inView], tol: { abs: bound, rel: 2 * U } });

@@ -27,7 +27,9 @@ export interface GemmKernels {
   /**
    * C[i][j] = clamp((res[i][j] + resScale·)?(Σ_k A[i][k]·W[k][j] + bias[j]), lo, hi) for rows
    * [0, m) and the columns of panels [panelStart, panelEnd) clipped to n; `resPtr` 0 = no
-   * residual (may equal `cPtr` with the same stride). Pointers are byte offsets, strides bytes.
+   * residual (may equal `cPtr` with the same stride). `aPackPtr`: the caller's scratch of
+   * `f32_gemm_pack_bytes(m, k)` bytes, where A is copied in blocks of MR rows (each thread its
+   * own). Pointers are byte offsets, strides bytes.
    */
   f32_gemm(
     aPtr: number, aRowStrideBytes: number,
@@ -36,7 +38,10 @@ export interface GemmKernels {
     resPtr: number, resRowStrideBytes: number, resScale: number,
     lo: number, hi: number,
     m: number, panelStart: number, panelEnd: number, n: number,
+    aPackPtr: number,
   ): void;
+  /** Scratch bytes f32_gemm needs at `aPackPtr` for m rows of depth k (0 when m or k < 1). */
+  f32_gemm_pack_bytes(m: number, k: number): number;
   /** Rows per micro-kernel tile in this build; row blocks that are multiples of it keep tiles full. */
   f32_gemm_mr(): number;
   /**
