@@ -37,10 +37,11 @@
  *    multiply-adds, so that copy holds 2·MR accumulators + MR broadcasts + 2 weight vectors: MR = 4
  *    uses 14 of V8's 15 allocatable xmm registers; 5×8 and 6×8 spill accumulators through the
  *    stack and run at half speed.
- *  - The k-loop sits inside a loop over row blocks (f32_gemm_4x8): V8's unroll budget grows with
- *    loop depth, and a k-loop at a function's top level is not unrolled at all — it then runs a
- *    stack check and its own bookkeeping every k-step (24 instructions per 8 FMAs). One level
- *    deep it is unrolled four times: one stack check per four k-steps.
+ *  - The k-loop sits inside a loop over row blocks (f32_gemm_4x8, which Binaryen inlines into the
+ *    driver's chunk and panel loops): V8's unroll budget grows with loop depth, and a k-loop at a
+ *    function's top level is not unrolled at all — it then runs a stack check and its own
+ *    bookkeeping every k-step (24 instructions per 8 FMAs). Nested, it is unrolled four times:
+ *    one stack check per four k-steps.
  *  - Packed A: the four broadcasts of a k-step read one pointer at constant offsets, no
  *    row-base + k-offset `leal`s: 18 instructions per 8 FMAs in all (was 24). Where the core runs
  *    at full speed both versions reach the FMA bound; where it is shared (a busy SMT sibling on the
@@ -48,9 +49,10 @@
  *    bound and this f32_gemm is 1.08–1.15× faster than the strided, not-unrolled one (both
  *    modules in one process, best rate per second of interleaved calls). The copy costs one
  *    instruction per float (4 × 4 transposes) and is reused by every panel of the chunk.
- *  - The accumulators reach the epilogue through aPack (8 stores and loads per tile), which keeps
- *    the kernel free of the driver's state. Do not unroll k by hand: V8 unrolls that again and
- *    the hoisted loads of its first copy spill (4×8 unrolled by 2: relaxed 44 → 21 GFLOP/s).
+ *  - The accumulators reach the epilogue through aPack (8 stores and loads per tile), so the
+ *    epilogue stays a called function outside the loop nest. Do not unroll k by hand: V8 unrolls
+ *    that again and the hoisted loads of its first copy spill (4×8 unrolled by 2: relaxed 44 → 21
+ *    GFLOP/s).
  *  - Rows are processed in chunks whose A block fits in L2 (CHUNK_BYTES), packed once per chunk,
  *    panels inside a chunk: A comes from memory once, W panels are re-read from L2/L3 once per
  *    chunk.
@@ -162,9 +164,8 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
 /**
  * 4 × 8 micro-kernel over `blocks` packed blocks of A ([k][4] each, back to back from `ap`) and
  * the weights of one packed panel (`w`, past its bias): block b's accumulators go to
- * acc + 128·b (row-major 4 × 8). The loop over blocks puts the k-loop one level deep, where V8
- * unrolls it (kernels/loop nesting sets its unroll budget): one stack check per two or more
- * k-steps instead of one per step.
+ * acc + 128·b (row-major 4 × 8). The loop over blocks nests the k-loop, which V8 then unrolls
+ * (loop depth sets its unroll budget; see "Why this shape" above).
  */
 function f32_gemm_4x8(ap: usize, blocks: i32, w: usize, k: i32, acc: usize): void {
   const blockBytes = <usize>k << 4;
