@@ -73,12 +73,17 @@ export function f32_gemm_mr(): i32 {
 /** Scratch bytes f32_gemm needs at aPackPtr for m rows of depth k: one chunk of packed rows. */
 export function f32_gemm_pack_bytes(m: i32, k: i32): i32 {
   if (m < 1 || k < 1) return 0;
-  const rows = min((m + MR - 1) / MR * MR, chunkRows(k));
+  const rows = packedRows(m, k);
   return rows / MR * ACC_BYTES + rows * (k << 2);
 }
 
 @inline function chunkRows(k: i32): i32 {
   return max(MR, CHUNK_BYTES / (k << 2) / MR * MR);
+}
+
+/** Rows of the largest packed chunk of an m-row call: aPack holds their accumulator tiles, then them. */
+@inline function packedRows(m: i32, k: i32): i32 {
+  return min((m + MR - 1) / MR * MR, chunkRows(k));
 }
 
 /** Rows [0, m) × panels [panelStart, panelEnd) (clipped to ceil(n/8)); contract above. */
@@ -98,16 +103,15 @@ export function f32_gemm(
   const panelBytes = <usize>(NR + NR * k) << 2;
   const chunk = chunkRows(k);
   const acc = aPackPtr;
-  const packed = aPackPtr + <usize>(min((m + MR - 1) / MR * MR, chunk) / MR * ACC_BYTES);
+  const packed = aPackPtr + <usize>(packedRows(m, k) / MR * ACC_BYTES);
   for (let i0 = 0; i0 < m; i0 += chunk) {
     const i1 = min(m, i0 + chunk);
+    const blocks = (i1 - i0 + MR - 1) / MR;
     packRows(aPtr + <usize>(i0 * aRowStrideBytes), aRowStrideBytes, i1 - i0, k, packed);
     for (let p = pStart; p < pEnd; p++) {
       const w = wPackedPtr + <usize>p * panelBytes;
       const col = <usize>(p * NR) << 2;
       const nc = min(NR, n - p * NR);
-      const rows = i1 - i0;
-      const blocks = (rows + MR - 1) / MR;
       f32_gemm_4x8(packed, blocks, w, k, acc);
       for (let b = 0; b < blocks; b++) {
         const i = i0 + b * MR;

@@ -501,16 +501,23 @@ function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number,
   );
 }
 
-/** The largest f32_gemm a task of `step` runs (rows × depth), which sizes the A-pack scratch; undefined if none. */
-export function stepGemmShape(step: Step): { rows: number; depth: number } | undefined {
+/**
+ * What a task of `step` needs in its thread's scratch: the im2col block or Winograd V and M
+ * (`bufferBytes`, at the start), and the largest f32_gemm it runs (`gemm`, rows × depth), which
+ * sizes the A-pack area after the buffers. The one place that knows what a task's GEMM covers.
+ */
+export function stepScratch(step: Step): { bufferBytes: number; gemm?: { rows: number; depth: number } } {
   switch (step.kind) {
-    case 'conv':
-      return { rows: step.direct ? step.rowsPerTask : step.rowsPerTask * step.outW, depth: step.depth };
+    case 'conv': {
+      if (step.direct) return { bufferBytes: 0, gemm: { rows: step.rowsPerTask, depth: step.depth } };
+      const rows = step.rowsPerTask * step.outW;
+      return { bufferBytes: rows * step.depth * 4, gemm: { rows, depth: step.depth } };
+    }
     case 'winograd':
     case 'winograd1d':
-      return { rows: winogradTiles(step), depth: step.input.channels };
+      return { bufferBytes: winogradScratch(step).bytes, gemm: { rows: winogradTiles(step), depth: step.input.channels } };
     default:
-      return undefined;
+      return { bufferBytes: 0 };
   }
 }
 
@@ -558,6 +565,8 @@ interface WinogradTask {
   vMatrixBytes: number;
   mMatrixBytes: number;
   mRowBytes: number;
+  /** The thread's f32_gemm A-pack area. */
+  pack: number;
 }
 
 /**
@@ -566,7 +575,7 @@ interface WinogradTask {
  */
 const TASK: WinogradTask = {
   image: 0, line0: 0, line1: 0, panelStart: 0, panelEnd: 0, c0: 0, channels: 0, v: 0, m: 0, vMatrixBytes: 0,
-  mMatrixBytes: 0, mRowBytes: 0,
+  mMatrixBytes: 0, mRowBytes: 0, pack: 0,
 };
 
 function winogradTask(
@@ -593,21 +602,19 @@ function winogradTask(
   t.m = t.v + winogradMatrices(step) * t.vMatrixBytes;
   t.mMatrixBytes = winogradMatrixStrideBytes(tiles, groupColumns);
   t.mRowBytes = groupColumns * 4;
+  t.pack = gemmPackPtr(program, thread);
   return t;
 }
 
 /** The GEMMs of a Winograd task: M_j (its panel group) = V_j · U_j for every matrix j, `rows` tiles. */
-function winogradGemms(
-  k: Kernels, program: Program, step: WinogradStep | Winograd1dStep, t: WinogradTask, rows: number, thread: number,
-): void {
+function winogradGemms(k: Kernels, step: WinogradStep | Winograd1dStep, t: WinogradTask, rows: number): void {
   const matrices = winogradMatrices(step);
-  const pack = gemmPackPtr(program, thread);
   const inC = step.input.channels;
   const blockBytes = winogradBlockFloats(step.out.channels, inC) * 4;
   for (let j = 0; j < matrices; j++) {
     k.f32_gemm(
       t.v + j * t.vMatrixBytes, inC * 4, step.weightsOffset + j * blockBytes, inC, t.m + j * t.mMatrixBytes - t.c0 * 4,
-      t.mRowBytes, 0, 0, 0, -Infinity, Infinity, rows, t.panelStart, t.panelEnd, step.out.channels, pack,
+      t.mRowBytes, 0, 0, 0, -Infinity, Infinity, rows, t.panelStart, t.panelEnd, step.out.channels, t.pack,
     );
   }
 }
@@ -619,7 +626,7 @@ function runWinograd1dTask(k: Kernels, program: Program, step: Winograd1dStep, t
     x.offset + t.image * x.imageStrideBytes, step.inStepBytes, step.inLineBytes, step.inLen, x.channels, step.pad,
     step.alpha, step.tilesPerLine, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, program, step, t, (t.line1 - t.line0) * step.tilesPerLine, thread);
+  winogradGemms(k, step, t, (t.line1 - t.line0) * step.tilesPerLine);
   k.f32_winograd_output_1d(
     t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.alpha, step.tilesPerLine, t.line0,
     t.line1, step.outLen, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, step.outStepBytes, step.outLineBytes,
@@ -634,7 +641,7 @@ function runWinogradTask(k: Kernels, program: Program, step: WinogradStep, task:
     step.tile, x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.padTop,
     step.padLeft, step.tilesW, t.line0, t.line1, t.v, x.channels * 4, t.vMatrixBytes,
   );
-  winogradGemms(k, program, step, t, (t.line1 - t.line0) * step.tilesW, thread);
+  winogradGemms(k, step, t, (t.line1 - t.line0) * step.tilesW);
   k.f32_winograd_output_3x3(
     step.tile, t.m, t.mRowBytes, t.mMatrixBytes, t.channels, step.biasOffset + t.c0 * 4, step.tilesW, t.line0, t.line1,
     step.outH, step.outW, out.offset + t.image * out.imageStrideBytes + t.c0 * 4, out.pixelStrideBytes,

@@ -15,7 +15,7 @@ import {
   WINOGRAD_2X2_G, winograd1dMatrices, winograd1dTile, winogradBlockFloats, winogradPackedFloats, winogradScratchBytes,
 } from '../bindings/kernels/winograd.js';
 import {
-  pixelTasks, panelGroupCount, PANEL_WIDTH, stepGemmShape, winogradScratch, type Clamp, type ConvOutput, type Kernels, type Program,
+  pixelTasks, panelGroupCount, PANEL_WIDTH, stepScratch, type Clamp, type ConvOutput, type Kernels, type Program,
   type Step, type View,
 } from '../bindings/program.js';
 import type { Graph } from './graph.js';
@@ -113,11 +113,8 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
   let packBytes = 0;
   lowered.ops.forEach((op, i) => {
     for (const step of opSteps(op, packed[i], view, options.gemmMr, options.threads, plans[i])) {
-      if (step.kind === 'conv' && !step.direct) {
-        scratchBytes = Math.max(scratchBytes, step.rowsPerTask * step.outW * step.depth * F32);
-      }
-      if (step.kind === 'winograd' || step.kind === 'winograd1d') scratchBytes = Math.max(scratchBytes, winogradScratch(step).bytes);
-      const gemm = stepGemmShape(step);
+      const { bufferBytes, gemm } = stepScratch(step);
+      scratchBytes = Math.max(scratchBytes, bufferBytes);
       if (gemm) packBytes = Math.max(packBytes, k.f32_gemm_pack_bytes(gemm.rows, gemm.depth));
       steps.push(step);
     }

@@ -22,7 +22,7 @@ import { buildNetwork } from '../../src/inception/models.js';
 import { ALL_PASSES, type PassName } from '../../src/graph/passes.js';
 import { seededWeights } from '../../src/inception/seeded-weights.js';
 import { features } from '../../src/bindings/features.js';
-import { BUILDS, randomArray } from '../helpers/kernel-env.js';
+import { BUILDS, GUARD_BITS, randomArray } from '../helpers/kernel-env.js';
 import { referenceGraph } from '../reference/graph.js';
 
 async function engineRun(g: Graph, build: KernelBuild, input: Float32Array, passes: readonly PassName[]) {
@@ -137,12 +137,11 @@ describe('per-thread scratch', () => {
       const guard = arena.alloc(4096);
       expect(guard - scratchEnd).toBeLessThanOrEqual(64);
       const guardWords = new Uint32Array(arena.memory.buffer, scratchEnd, (guard + 4096 - scratchEnd) / 4);
-      guardWords.fill(0x7fa1b2c3);
+      guardWords.fill(GUARD_BITS);
       expect(p.steps.some((s) => s.kind === 'conv' && !s.direct)).toBe(true);
       for (const step of p.steps) for (let t = 0; t < step.tasks; t++) runTask(k, p, step, t, threads - 1);
-      const broken = new Uint32Array(arena.memory.buffer, scratchEnd, guardWords.length).findIndex((w) => w !== 0x7fa1b2c3);
+      const broken = new Uint32Array(arena.memory.buffer, scratchEnd, guardWords.length).findIndex((w) => w !== GUARD_BITS);
       expect(broken, 'first guard word written past the last thread\'s scratch').toBe(-1);
     });
   }
 });
-

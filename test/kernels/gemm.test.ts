@@ -2,8 +2,8 @@
  * f32_gemm against the float64 reference (test/reference/gemm.ts), for each build:
  * the M × N × K grid with strided A (NaN in the row gaps), C written as a channel slice between
  * guarded columns, epilogue variants (none, ReLU, two-sided clamp, residual, residual aliasing C),
- * panel sub-ranges, row chunking at large K, thread splits (bitwise), random shapes; and the
- * peak loop.
+ * panel sub-ranges, row chunking at large K, thread splits (bitwise), random shapes — each call
+ * with an A-pack scratch of exactly f32_gemm_pack_bytes between guards; and the peak loop.
  *
  * Tolerance, per element: |got − ref| ≤ 2·(K + 4)·2⁻²⁴ · mag, mag = |resScale|·(Σ_k |a·w| + |bias|)
  * + |res|. Why: f32 recursive summation of K products (mul + add: K + 1 roundings, FMA: K) has

@@ -26,7 +26,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  asKernels, runTask, stepGemmShape, winogradScratch, type View, type Winograd1dStep, type WinogradStep,
+  asKernels, runTask, stepScratch, type View, type Winograd1dStep, type WinogradStep,
 } from '../../src/bindings/program.js';
 import {
   WINOGRAD_1D_TILES, WINOGRAD_2X2_G, winograd1dMatrices, winograd1dTile, winogradBlockFloats, winogradMatrixStrideBytes, winogradPackedFloats,
@@ -228,8 +228,8 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
         ...common, kind: 'winograd', tile, padTop: pads.top, padLeft: pads.left, outH, outW, tilesH: lines,
         tilesW: Math.ceil(outW / tile), tileRowsPerTask: linesPerTask,
       };
-    const scratchBytes = winogradScratch(step).bytes;
-    const gemm = stepGemmShape(step)!;
+    const { bufferBytes: scratchBytes, gemm: maybeGemm } = stepScratch(step);
+    const gemm = maybeGemm!;
     const packBytes = k.f32_gemm_pack_bytes(gemm.rows, gemm.depth);
     const program = {
       steps: [step], scratchOffset: arena.alloc(scratchBytes + packBytes), scratchBytesPerThread: scratchBytes + packBytes,
