@@ -58,8 +58,8 @@ export interface CompiledGraph {
 /** im2col and Winograd blocks are sized to keep a thread's scratch within this (about the 512 KiB L2 of the Zen 3 dev VM). */
 const SCRATCH_TARGET_BYTES = 512 * 1024;
 /**
- * Fewest micro-kernel tiles (of MR rows) per direct-conv task: small maps (8×8: 16 tiles) split
- * over panels instead of into 4-row blocks that each stream the whole weight matrix
+ * Fewest micro-kernel tiles (of MR rows) per direct-conv row block: small maps (8×8: 16 tiles)
+ * take two blocks of 8 tiles, not 4-row blocks that each stream the whole weight matrix
  * (Inception-ResNet-v2 conv2d_7b, 1×1 2080 → 1536 at 8×8: 14.7 → 11.1 ms, one thread).
  */
 const DIRECT_MIN_TILES = 8;
@@ -68,8 +68,8 @@ const IM2COL_MIN_ROWS = 64;
 const SCRATCH_MAX_BYTES = 1024 * 1024;
 /** Fewest tiles (GEMM rows) per Winograd task where the map has them: 8 micro-kernel tiles of 4 rows. */
 const WINOGRAD_MIN_TILES = 32;
-/** Aim for this many tasks per step where the size allows, so threads stay balanced. */
-const TARGET_TASKS = 24;
+/** Most row blocks per direct conv (each a task, or several with panel groups). */
+const DIRECT_MAX_ROW_BLOCKS = 24;
 
 const F32 = 4;
 
@@ -193,16 +193,16 @@ export type WinogradPlan = { dims: 2; tile: 2 | 4 | 6 } | { dims: 1; axis: 'w' |
 const WINOGRAD_4X4_MIN_TILES = 32;
 const WINOGRAD_2X2_MIN_TILES = 25;
 const WINOGRAD_6X6_MIN_TILES = 36;
-const WINOGRAD_6X6_MIN_TASKS = 8;
+const WINOGRAD_6X6_MIN_ROW_BLOCKS = 4;
 const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
 
 /**
  * F(6×6, 3×3) instead of F(4×4): where its GEMM rows × 64 matrices are fewer than F(4×4)'s rows ×
  * 36 (147×147: 625 · 64 vs 1369 · 36, 0.81×; 71×71: 0.79×), with ≥ 36 tiles per image (its
- * weights are 64/36 of F(4×4)'s and need the rows to reuse them), a split into ≥ 8 tasks as
- * threads get it (a 35×35 map is one block of 36 tiles: 1–3 tasks, which leave a second thread
- * idle) and ≤ 128 output channels (with threads, every panel group of a task redoes the input
- * transform, α² = 64 matrices of it).
+ * weights are 64/36 of F(4×4)'s and need the rows to reuse them), ≥ 4 row blocks in its split
+ * (a 35×35 map is one block of 36 tiles, which leaves a second thread idle or splits into panel
+ * groups; 71×71 has 4) and ≤ 128 output channels (with threads, a panel group of a task redoes
+ * the input transform, α² = 64 matrices of it).
  * The choice depends on the layer alone, never on the thread count or batch, so outputs stay
  * bit-identical across both. Measured (per-step minima, one thread, F(6×6) / F(4×4)): 147×147
  * 32 → 64 0.89–0.93, 71×71 64 → 96 0.87–0.91; two threads, whole networks, paired: v4 0.963, IRv2
@@ -211,9 +211,9 @@ const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
  */
 function winograd6x6Pays(tiles: (t: number) => number, inChannels: number, outChannels: number, outH: number, outW: number): boolean {
   if (tiles(6) < WINOGRAD_6X6_MIN_TILES || tiles(6) * 64 >= tiles(4) * 36 || outChannels > WINOGRAD_6X6_MAX_OUT_CHANNELS) return false;
-  // Split as any session with threads gets it (batch 1): the choice must not depend on either.
+  // Row blocks of one image (they do not depend on threads): the choice must not depend on threads or batch.
   const split = winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels, 2);
-  return split.tasks >= WINOGRAD_6X6_MIN_TASKS;
+  return split.rowTasks >= WINOGRAD_6X6_MIN_ROW_BLOCKS;
 }
 
 /**
@@ -433,28 +433,75 @@ function copyStep(name: string, input: View, out: View, clamp: Clamp): Step {
 }
 
 /**
+ * Fixed work a task redoes per row of its row block, in MAC-equivalents per unit of the GEMM's
+ * depth (per input channel for Winograd, per K for im2col and direct convs), next to
+ * PANEL_WIDTH MACs per depth unit for each weight panel it computes. Measured by running the
+ * two-thread program of googlenet on one thread against the one-thread program (all tasks
+ * inline, paired medians): a redone Winograd input transform took 1.5 ns per transformed value
+ * against 0.05 ns per GEMM MAC (inception4e 3×3: 2 → 20 tasks, +1.28 ms); a redone im2col copy
+ * plus A pack 1.06 ns per value against 0.07 ns per MAC (conv1 7×7: 16 → 32 tasks, +1.95 ms); a
+ * redone A pack of a 1×1 conv 0.20–0.24 ns per value against 0.07 ns per MAC (googlenet, v3).
+ */
+const REDONE_COST = { winogradInput: 30, im2col: 15, pack: 3 } as const;
+
+/**
+ * Panels per task for a step of `rowTasks` equal row blocks whose outputs have `panels[i]`
+ * weight panels each (a merged conv has one entry per output): the split with the least
+ * modelled time on `threads` threads. Splitting the panels into groups lets threads share a step
+ * with few row blocks, but every group redoes its row block's fixed work (`fixedPerPanelWork`:
+ * that work over one panel's MACs, REDONE_COST / PANEL_WIDTH), so with `groups` groups in all,
+ *   time ∝ ⌈rowTasks · groups / threads⌉ · (fixedPerPanelWork + total panels / groups)
+ * (tasks taken dynamically; the busiest thread runs the rounded-up share). Candidates are
+ * balanced groups (⌈most / G⌉ panels for G = 1, 2, …) of at least `minPanels` panels; ties keep
+ * fewer groups. Consequences: one thread, or a row-block count that threads divide, never splits;
+ * one row block on two threads splits in two.
+ * Replaced a rule that split panels until a step had 24 tasks: at two threads it redid
+ * transforms and copies for balance the row blocks already gave (whole runs, paired, vs that rule:
+ * googlenet 0.89–0.93, v3 0.89–0.96, v4 0.86–0.93 at two threads). The split moves no arithmetic
+ * between outputs, so results stay bit-identical at any thread count.
+ */
+export function panelsPerTaskFor(
+  rowTasks: number, panels: readonly number[], threads: number, fixedPerPanelWork: number, minPanels: number,
+): number {
+  const most = Math.max(...panels);
+  if (threads === 1) return most;
+  const total = panels.reduce((a, b) => a + b, 0);
+  let best = most;
+  let bestTime = Infinity;
+  for (let g = 1, previous = 0; g <= most; g++) {
+    const perTask = ceilDiv(most, g);
+    if (perTask === previous) continue;
+    previous = perTask;
+    if (perTask < minPanels) break;
+    let groups = 0;
+    for (const p of panels) groups += ceilDiv(p, perTask);
+    const time = ceilDiv(rowTasks * groups, threads) * (fixedPerPanelWork + total / groups);
+    if (time < bestTime) {
+      bestTime = time;
+      best = perTask;
+    }
+  }
+  return best;
+}
+
+/**
  * Task split of a Winograd conv over `lines` tile rows (2-D) or lines (1-D) of `tilesPerLine`
  * tiles each: blocks of lines whose V and M fit the scratch target, hold ≥ WINOGRAD_MIN_TILES
- * tiles (GEMM rows) and give each image ≥ 8 blocks where the map allows; where that leaves
- * fewer than TARGET_TASKS tasks and there are threads to balance, the panels are split as well,
- * each task redoing its input transform (α·T·C values per task). One thread never splits panels:
- * the redone transforms were pure cost there (IRv2's 17×17 1×7/7×1 convs ran theirs 5–6 times; their
- * steps took 0.60–0.84× the time without, per-step minima, one thread). The split moves no
- * arithmetic between outputs, so results stay bit-identical at any thread count.
+ * tiles (GEMM rows) and give each image ≥ 8 blocks where the map allows; the panels are split
+ * as `panelsPerTaskFor` finds it pays (each group redoes its block's input transform; groups of
+ * ≥ 4 panels).
  */
 function winogradSplit(
   batch: number, lines: number, tilesPerLine: number, matrices: number, inChannels: number, outChannels: number,
   threads: number,
-): { linesPerTask: number; panelsPerTask: number; tasks: number } {
+): { linesPerTask: number; rowTasks: number; panelsPerTask: number; tasks: number } {
   const panels = ceilDiv(outChannels, PANEL_WIDTH);
   const forScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / winogradScratchBytes(tilesPerLine, inChannels, outChannels, matrices)));
   const forRows = ceilDiv(WINOGRAD_MIN_TILES, tilesPerLine);
   const linesPerTask = evenBlocks(lines, Math.min(lines, Math.max(forRows, Math.min(forScratch, ceilDiv(lines, 8)))));
   const rowTasks = batch * ceilDiv(lines, linesPerTask);
-  const panelsPerTask = threads > 1 && rowTasks < TARGET_TASKS && panels >= 8
-    ? Math.max(4, ceilDiv(panels, ceilDiv(TARGET_TASKS, rowTasks)))
-    : panels;
-  return { linesPerTask, panelsPerTask, tasks: rowTasks * ceilDiv(panels, panelsPerTask) };
+  const panelsPerTask = panelsPerTaskFor(rowTasks, [panels], threads, REDONE_COST.winogradInput / PANEL_WIDTH, 4);
+  return { linesPerTask, rowTasks, panelsPerTask, tasks: rowTasks * ceilDiv(panels, panelsPerTask) };
 }
 
 /** What both Winograd step kinds take from a single-part conv op: its layer, its views and the shared step fields. */
@@ -552,20 +599,20 @@ function convStep(
   const outW = out0.width;
   const pixels = out0.batch * outH * outW;
 
+  const outputPanels = outputs.map((o) => o.panelEnd - o.panelStart);
   let rowsPerTask: number;
   let rowTasks: number;
-  let panelsPerTask = panel;
+  let panelsPerTask: number;
   if (direct) {
     const tiles = ceilDiv(pixels, mr);
-    const rowBlocks = Math.min(TARGET_TASKS, Math.max(1, Math.floor(tiles / DIRECT_MIN_TILES)));
+    const rowBlocks = Math.min(DIRECT_MAX_ROW_BLOCKS, Math.max(1, Math.floor(tiles / DIRECT_MIN_TILES)));
     rowsPerTask = mr * ceilDiv(tiles, rowBlocks);
     rowTasks = ceilDiv(pixels, rowsPerTask);
-    if (rowTasks < TARGET_TASKS) panelsPerTask = Math.max(1, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
+    panelsPerTask = panelsPerTaskFor(rowTasks, outputPanels, threads, REDONE_COST.pack / PANEL_WIDTH, 1);
   } else {
     // Row blocks small enough for L2 and numerous enough to balance threads; where a map has
-    // too few rows (late 7×7/8×8 layers) and there are threads to balance, also split the panels:
-    // each task then redoes the im2col of its rows (a copy of K·rows floats, small next to the
-    // GEMM's N·K·rows MACs). One thread has nothing to balance and skips that copy.
+    // too few (late 7×7/8×8 layers), panel groups as panelsPerTaskFor finds they pay (each
+    // redoes the im2col copy of its rows).
     const rowsForScratch = Math.max(1, Math.floor(SCRATCH_TARGET_BYTES / (outW * depth * F32)));
     // But at least IM2COL_MIN_ROWS GEMM rows where the scratch allows (small maps with a deep K:
     // 17×17 stride-2 reductions), so each weight panel is used by enough micro-kernel tiles.
@@ -574,7 +621,7 @@ function convStep(
     );
     rowsPerTask = evenBlocks(outH, Math.min(outH, Math.max(rowsForMinimum, Math.min(rowsForScratch, Math.max(1, ceilDiv(outH, 16))))));
     rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
-    if (threads > 1 && rowTasks < TARGET_TASKS && panel >= 8) panelsPerTask = Math.max(4, ceilDiv(panel, ceilDiv(TARGET_TASKS, rowTasks)));
+    panelsPerTask = panelsPerTaskFor(rowTasks, outputPanels, threads, REDONE_COST.im2col / PANEL_WIDTH, 4);
   }
   return {
     kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.weights, depth, kernelH, kernelW,

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/bindings/arena.js';
 import { asKernels, runTask, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
-import { compileGraph } from '../../src/graph/compile.js';
+import { compileGraph, panelsPerTaskFor } from '../../src/graph/compile.js';
 import { runProgramInline } from '../../src/graph/executor.js';
 import type { Graph } from '../../src/graph/graph.js';
 import { miniNetwork } from './mini.js';
@@ -97,25 +97,74 @@ describe('compiled graph vs reference (mini network: dwconv, 1x7/7x1, asymmetric
 });
 
 describe('task split by thread count', () => {
-  it('one thread never splits the panels of a Winograd or im2col conv (each group would redo the transform); two threads do on late maps', async () => {
+  // Panel groups let threads share a step with few row blocks, but each group redoes its block's
+  // input transform, im2col copy or A pack; panelsPerTaskFor splits only where its time model
+  // says the balance is worth that.
+  const groupsOf = (panels: readonly number[], perTask: number) => panels.reduce((n, p) => n + Math.ceil(p / perTask), 0);
+
+  it('panelsPerTaskFor: no split on one thread or where threads divide the row blocks; splits one row block over two threads', () => {
+    for (const fixed of [0, 0.5, 4]) {
+      for (const panels of [[40], [8, 12, 2], [1], [125]]) {
+        const most = Math.max(...panels);
+        expect(panelsPerTaskFor(1, panels, 1, fixed, 1)).toBe(most);
+        expect(panelsPerTaskFor(3, panels, 1, fixed, 4)).toBe(most);
+        for (const [rowTasks, threads] of [[2, 2], [6, 2], [22, 2], [3, 3], [12, 3]]) {
+          expect(panelsPerTaskFor(rowTasks, panels, threads, fixed, 1), `${rowTasks} blocks ${threads} threads ${panels}`).toBe(most);
+        }
+      }
+      // One block of 40 panels on two threads: two groups of 20 (both threads busy, one redone transform).
+      expect(panelsPerTaskFor(1, [40], 2, fixed, 4)).toBe(20);
+      expect(panelsPerTaskFor(1, [40], 3, fixed, 4)).toBe(14);
+    }
+    // Never below minPanels: 6 panels, one block, 4 threads, at least 4 panels per group.
+    expect(panelsPerTaskFor(1, [6], 4, 0, 4)).toBe(6);
+    expect(panelsPerTaskFor(1, [8], 4, 0, 4)).toBe(4);
+  });
+
+  it('panelsPerTaskFor: more redone work per group never gives more groups; 5 blocks on two threads split only while it is cheap', () => {
+    for (const [rowTasks, threads, panels] of [[1, 2, [40]], [5, 2, [24]], [3, 2, [12, 4]], [7, 3, [63]]] as const) {
+      let previous = Infinity;
+      for (const fixed of [0, 0.25, 0.5, 1, 2, 4, 8, 16, 64]) {
+        const groups = groupsOf(panels, panelsPerTaskFor(rowTasks, panels, threads, fixed, 1));
+        expect(groups, `${rowTasks} blocks ${panels} fixed ${fixed}`).toBeLessThanOrEqual(previous);
+        previous = groups;
+      }
+    }
+    // 5 blocks of 24 panels on 2 threads: no split costs 3 · (f + 24); two groups 5 · (f + 12).
+    expect(panelsPerTaskFor(5, [24], 2, 1, 4)).toBe(12);
+    expect(panelsPerTaskFor(5, [24], 2, 12, 4)).toBe(24);
+  });
+
+  it('compiled programs: one thread never splits panels; two threads split only steps with an odd number of row blocks', async () => {
     await features();
     const g = buildNetwork('inception_resnet_v2', { inputSize: 139 });
     const weights = seededWeights(g.weights, 7);
-    const panelCount = (s: Step) => (s.kind === 'conv' ? Math.max(...s.outputs.map((o) => o.panelEnd)) : Math.ceil(s.out.channels / 8));
-    const split = (threads: number) => {
+    const panelsOf = (s: Step) => (s.kind === 'conv' ? s.outputs.map((o) => o.panelEnd - o.panelStart) : [Math.ceil(s.out.channels / 8)]);
+    const compiledModule = await compileKernelModule({ build: 'baseline', shared: false });
+    const splits = (threads: number) => {
       const arena = new Arena({ shared: false });
-      const k = asKernels(instantiateKernels(compiledModule!, arena.memory));
+      const k = asKernels(instantiateKernels(compiledModule, arena.memory));
       const c = compileGraph(g, weights, k, arena, { passes: ALL_PASSES, threads, gemmMr: k.f32_gemm_mr() });
       return c.program.steps
-        .filter((s) => s.kind === 'winograd' || s.kind === 'winograd1d' || (s.kind === 'conv' && !s.direct))
-        .map((s) => ({ name: s.name, split: (s as { panelsPerTask: number }).panelsPerTask < panelCount(s) }));
+        .filter((s) => s.kind === 'winograd' || s.kind === 'winograd1d' || s.kind === 'conv')
+        .map((s) => {
+          const panels = panelsOf(s);
+          const perTask = (s as { panelsPerTask: number }).panelsPerTask;
+          const groups = groupsOf(panels, perTask);
+          return { name: s.name, split: perTask < Math.max(...panels), rowBlocks: s.tasks / groups, tasks: s.tasks };
+        });
     };
-    const compiledModule = await compileKernelModule({ build: 'baseline', shared: false });
-    const one = split(1);
-    const two = split(2);
-    expect(one.length).toBeGreaterThan(40);
+    const one = splits(1);
+    const two = splits(2);
+    expect(one.length).toBeGreaterThan(100);
     expect(one.filter((s) => s.split)).toEqual([]);
-    expect(two.filter((s) => s.split).length).toBeGreaterThan(10);
+    const twoSplit = two.filter((s) => s.split);
+    expect(twoSplit.length).toBeGreaterThan(0);
+    for (const s of twoSplit) expect(s.rowBlocks % 2, `${s.name}: ${s.rowBlocks} row blocks`).toBe(1);
+    // Every step with a single row block has two tasks or more on two threads (a second thread would idle).
+    const single = two.filter((t) => t.rowBlocks === 1);
+    expect(single.length).toBeGreaterThan(0);
+    for (const s of single) expect(s.tasks, s.name).toBeGreaterThanOrEqual(2);
   });
 });
 
