@@ -212,7 +212,7 @@ const WINOGRAD_6X6_MAX_OUT_CHANNELS = 128;
 function winograd6x6Pays(tiles: (t: number) => number, inChannels: number, outChannels: number, outH: number, outW: number): boolean {
   if (tiles(6) < WINOGRAD_6X6_MIN_TILES || tiles(6) * 64 >= tiles(4) * 36 || outChannels > WINOGRAD_6X6_MAX_OUT_CHANNELS) return false;
   // Row blocks of one image (they do not depend on threads): the choice must not depend on threads or batch.
-  const split = winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels, 2);
+  const split = winogradSplit(1, Math.ceil(outH / 6), Math.ceil(outW / 6), 64, inChannels, outChannels, 1);
   return split.rowTasks >= WINOGRAD_6X6_MIN_ROW_BLOCKS;
 }
 
@@ -456,9 +456,12 @@ const REDONE_COST = { winogradInput: 30, im2col: 15, pack: 3 } as const;
  * fewer groups. Consequences: one thread, or a row-block count that threads divide, never splits;
  * one row block on two threads splits in two.
  * Replaced a rule that split panels until a step had 24 tasks: at two threads it redid
- * transforms and copies for balance the row blocks already gave (whole runs, paired, vs that rule:
- * googlenet 0.89–0.93, v3 0.89–0.96, v4 0.86–0.93 at two threads). The split moves no arithmetic
- * between outputs, so results stay bit-identical at any thread count.
+ * transforms and copies for balance the row blocks already gave (whole runs, two threads, paired
+ * new/old in one process: googlenet 0.886, v3 0.892, v4 0.846, IRv2 0.972; googlenet at one
+ * thread, where direct convs were split too, 0.972). A finer model (list scheduling of unequal
+ * last row blocks, splits only for a 5 % gain) measured no better (IRv2 0.993, v3 1.002,
+ * googlenet 1.029 against this one). The split moves no arithmetic between outputs, so results
+ * stay bit-identical at any thread count.
  */
 export function panelsPerTaskFor(
   rowTasks: number, panels: readonly number[], threads: number, fixedPerPanelWork: number, minPanels: number,
