@@ -585,6 +585,7 @@ function convStep(
     win.pads.top + win.pads.left + win.pads.bottom + win.pads.right === 0;
 
   const outputs: ConvOutput[] = [];
+  const outputPanels: number[] = [];
   let panel = 0;
   let outChannelsTotal = 0;
   for (const part of op.parts) {
@@ -594,6 +595,7 @@ function convStep(
       out, panelStart: panel, panelEnd: panel + panels, clamp: copyClamp(part.clamp),
       residual: part.residual ? { view: view(part.residual.value), scale: part.residual.scale } : undefined,
     });
+    outputPanels.push(panels);
     panel += panels;
     outChannelsTotal += out.channels;
   }
@@ -602,7 +604,6 @@ function convStep(
   const outW = out0.width;
   const pixels = out0.batch * outH * outW;
 
-  const outputPanels = outputs.map((o) => o.panelEnd - o.panelStart);
   let rowsPerTask: number;
   let rowTasks: number;
   let panelsPerTask: number;
