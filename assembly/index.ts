@@ -1,9 +1,9 @@
 // The kernel module: every exported function is a kernel with the contract written above it in
 // its file. One source, four builds (scripts/build-wasm.mjs); `ASC_FEATURE_RELAXED_SIMD` selects
-// the fused multiply-add paths at compile time.
+// the fused multiply-add paths at compile time. The SIMD peak loop (f32-peak.ts) is not exported
+// here: it is benchmark code, built only into the bench modules (build/bench-*.wasm).
 export * from './f32-gemm';
 export * from './f32-pack';
-export * from './f32-peak';
 export * from './f32-im2col';
 export * from './f32-dwconv';
 export * from './f32-pool';

@@ -7,7 +7,8 @@
  * the MACs (conv + fc) and the measured time, both as ratios to the claim's first variant, so
  * "fewer MACs" can be read against "less time" on this engine: small or oddly shaped GEMMs (a
  * 16-wide reduction, an 8×8 map) run below peak and eat part of the saving. Rounds interleave the
- * variants (one run of each per round) and keep the median, so a noisy neighbour hits all alike.
+ * variants (one run of each per round, bench/harness/) and keep the median time; a time ratio is the
+ * median of the per-round ratios, so a noisy neighbour hits both sides of each ratio alike.
  *
  * Every conv is a conv unit as the networks' after BN folding: conv + bias + ReLU. Sessions use
  * the engine's default algorithms, so 3×3, 1×3/3×1 and 1×7/7×1 convs run by Winograd and a variant
@@ -15,13 +16,13 @@
  * MAC ratios are the paper's.
  */
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { graphCost } from '../src/graph/cost.js';
 import { pads, type Pads } from '../src/graph/geometry.js';
 import { Graph } from '../src/graph/graph.js';
 import type { ValueId } from '../src/graph/nodes.js';
 import { seededInputNCHW } from '../src/inception/seeded-weights.js';
 import { createSession, type Session } from '../src/session.js';
+import { fnVariant, interleave, median, pairedRatio, parseOrExit } from './harness/index.js';
 
 /** Sizes a claim is measured at: a `size`×`size` map, `cin` channels in, `cout` out, `mid` for a bottleneck. */
 export interface ClaimShape {
@@ -176,7 +177,7 @@ export interface VariantResult {
   macs: number;
   macsRatio: number;
   outputShape: number[];
-  /** Per thread count: median ms, ratio to the baseline's median, GFLOP/s. */
+  /** Per thread count: median ms, paired ratio to the baseline (median of per-round ratios), GFLOP/s. */
   timings: { threads: number; ms: number; timeRatio: number; gflops: number }[];
 }
 
@@ -196,8 +197,6 @@ export interface MeasureOptions {
   winograd?: boolean;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 /** Builds, runs and times every variant of `claim`; throws if the variants' outputs differ in shape. */
 export async function measureClaim(claim: Claim, options: MeasureOptions = {}): Promise<ClaimResult> {
   const shape = options.tiny ? claim.tiny : claim.shape;
@@ -214,18 +213,10 @@ export async function measureClaim(claim: Claim, options: MeasureOptions = {}): 
     const sessions: Session[] = [];
     try {
       for (const g of graphs) sessions.push(await createSession({ graph: g, weights: 'seeded', threads, winograd: options.winograd ?? true }));
-      for (const s of sessions) for (let w = 0; w < 2; w++) await s.run(input, { layout: 'nhwc' });
-      const times: number[][] = sessions.map(() => []);
-      for (let r = 0; r < rounds; r++) {
-        for (let i = 0; i < sessions.length; i++) {
-          const t0 = performance.now();
-          await sessions[i]!.run(input, { layout: 'nhwc' });
-          times[i]!.push(performance.now() - t0);
-        }
-      }
+      const times = await interleave(sessions.map((s, i) => fnVariant(claim.variants[i]!.name, () => s.run(input, { layout: 'nhwc' }))), { rounds, warmup: 2 });
       const ms = times.map(median);
       variants.forEach((v, i) => v.timings.push({
-        threads: sessions[i]!.info.threads, ms: ms[i]!, timeRatio: ms[i]! / ms[0]!, gflops: (2 * v.macs) / (ms[i]! * 1e6),
+        threads: sessions[i]!.info.threads, ms: ms[i]!, timeRatio: pairedRatio(times[i]!, times[0]!)!.median, gflops: (2 * v.macs) / (ms[i]! * 1e6),
       }));
     } finally {
       for (const s of sessions) await s.dispose();
@@ -261,22 +252,20 @@ export function formatClaimsTable(results: readonly ClaimResult[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      threads: { type: 'string', default: '1,2' },
-      rounds: { type: 'string', default: '9' },
-      only: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'no-winograd': { type: 'boolean', default: false },
-    },
+  const values = parseOrExit({
+    threads: { type: 'ints', default: [1, 2], min: 1, help: 'thread counts' },
+    rounds: { type: 'int', default: 9, min: 1, help: 'interleaved rounds after 2 warm-up runs' },
+    only: { type: 'strings', choices: CLAIMS.map((c) => c.id), help: 'claims to measure (default all)' },
+    json: { type: 'boolean', help: 'print the results as JSON' },
+    'no-winograd': { type: 'boolean', help: 'every conv as im2col/direct GEMM (the papers\' MAC ratios)' },
+  }, process.argv.slice(2), {
+    command: 'npm run bench:claims --',
+    summary: 'The papers\' MAC-saving claims timed on our kernels: each claim\'s variants as small graphs, interleaved.',
   });
-  const threads = values.threads!.split(',').map(Number);
-  const only = values.only?.split(',');
-  const claims = only ? CLAIMS.filter((c) => only.includes(c.id)) : CLAIMS;
-  if (claims.length === 0) throw new Error(`--only matched no claim; ids: ${CLAIMS.map((c) => c.id).join(', ')}`);
+  const claims = values.only ? CLAIMS.filter((c) => values.only!.includes(c.id)) : CLAIMS;
   const results: ClaimResult[] = [];
   for (const claim of claims) {
-    results.push(await measureClaim(claim, { threads, rounds: Number(values.rounds), winograd: !values['no-winograd'] }));
+    results.push(await measureClaim(claim, { threads: values.threads, rounds: values.rounds, winograd: !values['no-winograd'] }));
     console.error(`measured ${claim.id}`);
   }
   if (values.json) {
@@ -284,7 +273,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(formatClaimsTable(results));
-  console.log('\nRatios divide by the first variant of each claim; time = median of interleaved runs, batch 1, seeded weights.');
+  console.log('\nRatios divide by the first variant of each claim; ms = median of interleaved runs, time ratio = median of per-round ratios; batch 1, seeded weights.');
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

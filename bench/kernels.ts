@@ -1,11 +1,11 @@
 /**
- * `npx tsx bench/kernels.ts [--builds baseline,relaxed] [--max-time 1] [--rounds 1] [--filter 1225x] [--json]`
+ * `npm run bench:kernels [-- --builds baseline,relaxed] [--max-time 1] [--rounds 1] [--filter 1225x] [--json]`
  *
  * Single-threaded f32_gemm over the GEMM shapes of Inception-v3 at 299×299 (derived from
  * `buildNetwork('inception_v3')`: for every conv, M = outH·outW, N = outChannels,
  * K = kernelH·kernelW·inChannels; plus the classifier, M = 1), deduplicated, for each build, with
  * benchmark.js. Each shape is reported as ms (mean), GFLOP/s and % of the SIMD peak loop
- * (f32_peak_madd) of the same build, re-measured before every shape (both builds alternate shape by
+ * (f32_peak_madd, in the bench modules only: bench/peak.ts) of the same build, re-measured before every shape (both builds alternate shape by
  * shape); also the fastest sample over the fastest peak sample, steadier on a shared machine.
  * With --rounds R the whole sweep runs R times and each shape keeps its fastest round; ratios are
  * taken against the highest peak of the whole run, so extra rounds cannot inflate them.
@@ -13,27 +13,30 @@
  * A is dense `[M][K]` (an im2col block), C dense `[M][N]`, ReLU epilogue, no residual.
  */
 import Benchmark from 'benchmark';
-import { parseArgs } from 'node:util';
 import { Arena } from '../src/bindings/arena.js';
 import { features } from '../src/bindings/features.js';
-import {
-  gemmFlops, gemmKernels, gemmPanels, packedGemmWeightsFloats, peakMaddFlops, type GemmKernels,
-} from '../src/bindings/kernels/gemm.js';
-import { compileKernelModule, instantiateKernels, type KernelBuild } from '../src/bindings/wasm-module.js';
+import { gemmFlops, gemmPanels, packedGemmWeightsFloats, type GemmKernels } from '../src/bindings/kernels/gemm.js';
+import { instantiateKernels, type KernelBuild } from '../src/bindings/wasm-module.js';
 import { buildNetwork } from '../src/inception/models.js';
 import { mulberry32 } from '../src/util/prng.js';
+import { parseOrExit } from './harness/index.js';
+import { compileBenchModule, peakMaddFlops, type PeakKernels } from './peak.js';
 
-const { values } = parseArgs({
-  options: {
-    builds: { type: 'string', default: 'baseline,relaxed' },
-    'max-time': { type: 'string', default: '1' },
-    filter: { type: 'string', default: '' },
-    rounds: { type: 'string', default: '1' },
-    json: { type: 'boolean', default: false },
-  },
+const values = parseOrExit({
+  builds: { type: 'strings', default: ['baseline', 'relaxed'], choices: ['baseline', 'relaxed'], help: 'kernel builds, alternating shape by shape' },
+  'max-time': { type: 'number', default: 1, positive: true, help: 'benchmark.js seconds per measurement' },
+  filter: { type: 'string', default: '', help: 'only shapes whose MxNxK contains this text' },
+  rounds: { type: 'int', default: 1, min: 1, help: 'sweeps; each shape keeps its fastest' },
+  json: { type: 'boolean', help: 'print peaks and rows as JSON' },
+}, process.argv.slice(2), {
+  command: 'npm run bench:kernels --',
+  summary: "Single-threaded GEMM at Inception-v3's conv shapes against the SIMD peak loop of the same build (benchmark.js).",
 });
-const maxTimeS = Number(values['max-time']);
-const rounds = Math.max(1, Number(values.rounds));
+const maxTimeS = values['max-time'];
+const rounds = values.rounds;
+
+/** The GEMM and the peak loop of one bench module. */
+type BenchKernels = GemmKernels & PeakKernels;
 
 interface GemmShape {
   m: number;
@@ -105,32 +108,34 @@ function rate(b: Benchmark, flops: number): Rate {
   return { mean: flops / b.stats.mean / 1e9, best: flops / Math.min(...b.stats.sample) / 1e9 };
 }
 
-function measurePeak(g: GemmKernels, build: string): Rate {
+function measurePeak(g: BenchKernels, build: string): Rate {
   const iterations = 1_000_000;
   const b = runBench(`${build} peak`, () => g.f32_peak_madd(iterations), Math.min(maxTimeS, 0.5));
   return rate(b, peakMaddFlops(iterations, g.f32_peak_chains()));
 }
 
 const feats = await features();
-const builds = (values.builds!.split(',') as KernelBuild[]).filter((build) => {
+const builds = (values.builds as KernelBuild[]).filter((build) => {
   if (build !== 'relaxed' || feats.relaxedSimd) return true;
   console.log(`# ${build}: skipped (relaxed SIMD unavailable in this runtime)`);
   return false;
 });
-const shapes = inceptionV3GemmShapes().filter((s) => `${s.m}x${s.n}x${s.k}`.includes(values.filter!));
+const shapes = inceptionV3GemmShapes().filter((s) => `${s.m}x${s.n}x${s.k}`.includes(values.filter));
 const rows: Row[] = [];
 const peaks: Record<string, Rate> = {};
 
-console.log(`# npx tsx bench/kernels.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
+console.log(`# npm run bench:kernels -- ${process.argv.slice(2).join(' ')}`.trimEnd());
 console.log(`# Node ${process.version}, ${feats.cores} cores, benchmark.js maxTime ${maxTimeS} s, 1 thread, ${shapes.length} shapes`);
 
 // Both builds run over one memory, shape by shape, each next to a fresh measurement of its own peak
 // loop: on a shared machine the load changes by the minute, and a ratio measured minutes apart
 // would mostly measure that.
 const arena = new Arena({ shared: true, initialBytes: 64 << 20 });
-const kernels: Array<{ build: KernelBuild; g: GemmKernels }> = [];
+const kernels: Array<{ build: KernelBuild; g: BenchKernels }> = [];
 for (const build of builds) {
-  kernels.push({ build, g: gemmKernels(instantiateKernels(await compileKernelModule({ build, shared: true }), arena.memory)) });
+  const exports = instantiateKernels(await compileBenchModule(build), arena.memory);
+  // One export object, typed as the module's GEMM and its peak loop.
+  kernels.push({ build, g: exports as unknown as BenchKernels });
 }
 
 // Warm-up: enough calls for V8 to tier the kernels up from Liftoff to TurboFan.

@@ -1,19 +1,25 @@
 /**
- * Worker-pool overheads (run with `npx tsx bench/pool.ts`; no test asserts these numbers):
+ * Worker-pool overheads (run with `npm run bench:pool [-- --rounds n]`; no test asserts these numbers):
  *  - barrier: µs per empty step (no task, only the barrier), from a run of 2000 empty steps;
  *  - run(): µs per run() of an empty program (the fork/join round trip alone), and of 200 tiny
  *    steps (one 1-pixel add each: 200 barriers + the round trip);
  * at 1 thread (inline, no worker) and 2 workers, for each completion signal and spin budget.
- * Each figure is the median (and min) over `REPEATS` rounds, all configurations interleaved in each
- * round; the machine is shared, so read ratios within one run rather than absolute values.
+ * Each figure is the median (and min) over `--rounds` rounds, all configurations interleaved in each
+ * round (bench/harness/); the machine is shared, so read ratios within one run rather than absolute values.
  */
 import { Arena } from '../src/bindings/arena.js';
 import { features } from '../src/bindings/features.js';
 import { poolControlBytes, WorkerPool, type Completion } from '../src/bindings/pool.js';
 import type { AddStep, Program, View } from '../src/bindings/program.js';
 import { compileKernelModule } from '../src/bindings/wasm-module.js';
+import { interleave, median, parseOrExit, type Variant } from './harness/index.js';
 
-const REPEATS = 25;
+const { rounds: ROUNDS } = parseOrExit({
+  rounds: { type: 'int', default: 25, min: 1, help: 'interleaved rounds per measurement' },
+}, process.argv.slice(2), {
+  command: 'npm run bench:pool --',
+  summary: 'Worker-pool overheads: barrier cost per step and run() round trips, per thread count, completion signal and spin budget.',
+});
 const EMPTY_STEPS = 2000;
 const TINY_STEPS = 200;
 const RUNS_PER_BATCH = 50;
@@ -72,23 +78,23 @@ const pools = await Promise.all(
 );
 // samples[config][measure] — configs interleaved round by round, so a noisy moment hits all alike.
 const samples = configs.map(() => MEASURES.map((): number[] => []));
-for (let round = 0; round < REPEATS; round++) {
-  for (const [m, measure] of MEASURES.entries()) {
-    for (const [c, pool] of pools.entries()) {
-      await pool.load(measure.program);
-      for (let i = 0; i < 3; i++) await pool.run();
-      samples[c][m].push(await time(pool, measure.runs, measure.per));
-    }
-  }
+for (const [m, measure] of MEASURES.entries()) {
+  for (const pool of pools) await pool.load(measure.program);
+  const variants = pools.map((pool, c): Variant => ({
+    name: String(c),
+    async warm(runs) {
+      for (let i = 0; i < runs; i++) await pool.run();
+    },
+    time: () => time(pool, measure.runs, measure.per),
+  }));
+  const times = await interleave(variants, { rounds: ROUNDS, warmup: 3, primer: 3 });
+  times.forEach((t, c) => (samples[c][m] = t));
 }
 await Promise.all(pools.map((p) => p.dispose()));
 
-const stats = (xs: number[]): string => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return `${sorted[sorted.length >> 1].toFixed(2).padStart(8)} (${sorted[0].toFixed(2)})`;
-};
+const stats = (xs: number[]): string => `${median(xs).toFixed(2).padStart(8)} (${Math.min(...xs).toFixed(2)})`;
 const f = await features({ relaxedSimd: false });
-console.log(`Node ${process.versions.node}, ${f.cores} cores; µs, median (min) of ${REPEATS} interleaved rounds`);
+console.log(`Node ${process.versions.node}, ${f.cores} cores; µs, median (min) of ${ROUNDS} interleaved rounds`);
 console.log('threads  completion  spin µs | barrier/step      | run() empty       | run() 200 tiny steps');
 for (const [c, config] of configs.entries()) {
   const label = `${String(config.threads).padStart(7)}  ${(config.completion ?? 'inline').padEnd(10)}  ${String(config.spinMicros ?? '-').padStart(7)}`;

@@ -28,7 +28,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { graphCost } from '../src/graph/cost.js';
 import { MODELS } from '../src/inception/models.js';
 import { benchCase } from './peers/case-graph.js';
@@ -38,8 +37,9 @@ import { renderMarkdown } from './peers/report.js';
 import { RESULT_SCHEMA, type BenchResult, type BenchRow, type NetworkInfo } from './peers/results.js';
 import { oursSource, type OursSource } from './peers/runtime-ours.js';
 import { RUNTIME_ORDER, RUNTIMES, runtimeUnavailable, type RuntimeId } from './peers/runtimes.js';
-import { checkOutput, pairedRatio, percentile } from './peers/stats.js';
+import { checkOutput } from './peers/stats.js';
 import { writeCaseFiles } from './peers/write-case.js';
+import { HelpRequested, interleave, pairedRatio, parseOptions, timeStats, UsageError, type Variant } from './harness/index.js';
 
 export const BENCH_MODELS = ['googlenet', 'inception_v3', 'inception_v4', 'inception_resnet_v2'] as const;
 
@@ -190,30 +190,30 @@ async function runCase(ctx: CaseContext): Promise<BenchRow[]> {
         log(`${model} ×${threads}: ${info.label} failed: ${row.error}`);
       }
     }
-    /** A child that fails mid-way loses its timings (its row says why); the others go on. */
-    const drop = (entry: (typeof live)[number], e: unknown) => {
-      entry.row.error = (e as Error).message.split('\n').slice(0, 6).join('\n');
-      entry.row.timesMs = [];
-      entry.child.kill();
-      live.splice(live.indexOf(entry), 1);
-      log(`${model} ×${threads}: ${entry.row.label} failed: ${entry.row.error}`);
-    };
-    for (const entry of [...live]) {
-      await entry.child.request({ type: 'warmup', runs: options.warmup }, 'warmedUp').catch((e) => drop(entry, e));
-    }
-    for (let round = 0; round < options.runs; round++) {
-      for (const entry of live.map((_, k) => live[(k + round) % live.length])) {
-        // Let the previous runtime's pool threads stop spinning and sleep before the next one runs.
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-        try {
-          if (options.primer > 0) await entry.child.request({ type: 'warmup', runs: options.primer }, 'warmedUp');
-          entry.row.timesMs.push((await entry.child.request({ type: 'time' }, 'timed')).ms);
-        } catch (e) {
-          drop(entry, e);
-        }
-      }
-      log(`${model} ×${threads}: round ${round + 1}/${options.runs} ` + live.map(({ row }) => `${row.runtime} ${row.timesMs.at(-1)?.toFixed(0)}`).join(', '));
-    }
+    // Each child is a variant: warm-up and primer runs are 'warmup' requests, a timed run is one
+    // 'time' request (the child times the run itself, without the IPC round trip).
+    const timing = [...live];
+    const variants = timing.map(({ row, child }): Variant => ({
+      name: row.label,
+      warm: async (runs) => void (runs > 0 && (await child.request({ type: 'warmup', runs }, 'warmedUp'))),
+      time: async () => (await child.request({ type: 'time' }, 'timed')).ms,
+    }));
+    const times = await interleave(variants, {
+      rounds: options.runs, warmup: options.warmup, primer: options.primer,
+      // Let the previous runtime's pool threads stop spinning and sleep before the next one runs.
+      settleMs: SETTLE_MS,
+      /** A child that fails mid-way loses its timings (its row says why); the others go on. */
+      onError(variant, e) {
+        const entry = timing[variants.indexOf(variant)]!;
+        entry.row.error = (e as Error).message.split('\n').slice(0, 6).join('\n');
+        entry.child.kill();
+        live.splice(live.indexOf(entry), 1);
+        log(`${model} ×${threads}: ${entry.row.label} failed: ${entry.row.error}`);
+      },
+      onRound: (round, ms) => log(`${model} ×${threads}: round ${round + 1}/${options.runs} ` +
+        timing.flatMap(({ row }, i) => (Number.isNaN(ms[i]) ? [] : [`${row.runtime} ${ms[i]!.toFixed(0)}`])).join(', ')),
+    });
+    timing.forEach(({ row }, i) => (row.timesMs = times[i]!));
     const ours = live.find(({ row }) => row.role === 'ours');
     if (ours && ctx.profiles[model] === undefined) {
       try {
@@ -229,16 +229,17 @@ async function runCase(ctx: CaseContext): Promise<BenchRow[]> {
   }
   for (const row of rows) {
     if (row.timesMs.length === 0) continue;
-    row.p50Ms = percentile(row.timesMs, 0.5);
-    row.p90Ms = percentile(row.timesMs, 0.9);
-    row.minMs = Math.min(...row.timesMs);
+    const t = timeStats(row.timesMs);
+    row.p50Ms = t.median;
+    row.p90Ms = t.p90;
+    row.minMs = t.min;
     row.gflops = (2 * ctx.macs) / (row.p50Ms * 1e6);
   }
   const oursRow = rows.find((r) => r.role === 'ours');
   for (const row of rows) {
     if (oursRow?.p50Ms === undefined || row.p50Ms === undefined) continue;
     row.oursOverThis = oursRow.p50Ms / row.p50Ms;
-    row.oursOverThisPaired = pairedRatio(oursRow.timesMs, row.timesMs);
+    row.oursOverThisPaired = pairedRatio(oursRow.timesMs, row.timesMs)?.median;
   }
   return rows;
 }
@@ -253,55 +254,49 @@ export function writeResults(result: BenchResult, dir: string, name: string): { 
   return { json, md, svg };
 }
 
-export class BenchUsageError extends Error {
-  override name = 'BenchUsageError';
-}
+const SCRIPT = {
+  command: 'npm run bench --',
+  summary: 'End-to-end latency of the networks, ours side by side with onnxruntime-web, tfjs-backend-wasm and onnxruntime-node, each in its own process.',
+};
 
-/** Parses the command line of `npm run bench` / `inception-wasm bench` into options. */
+/** The options of `npm run bench` / `inception-wasm bench` (src/commands/bench.ts passes them on). */
+export const BENCH_OPTIONS = {
+  model: { type: 'strings', choices: ['all', ...Object.keys(MODELS)], help: `networks, or all (default ${BENCH_MODELS.join(',')})` },
+  threads: { type: 'ints', default: DEFAULT_OPTIONS.threads, min: 1, help: 'thread counts' },
+  runs: { type: 'int', default: DEFAULT_OPTIONS.runs, min: 1, help: 'timed rounds, interleaved over the runtimes' },
+  warmup: { type: 'int', default: DEFAULT_OPTIONS.warmup, min: 0, help: 'untimed runs per runtime before the first round' },
+  primer: { type: 'int', default: DEFAULT_OPTIONS.primer, min: 0, help: 'untimed runs right before each timed run, same process' },
+  size: { type: 'int', min: 1, help: 'square input size for every network (default: each one\'s standard size)' },
+  peers: { type: 'boolean', help: 'run the peers (the default)' },
+  'no-peers': { type: 'boolean', help: 'ours only' },
+  runtimes: { type: 'strings', choices: RUNTIME_ORDER, help: 'restrict the runtimes (ours always runs: it is the reference)' },
+  ours: { type: 'string', default: 'auto', choices: ['auto', 'src', 'dist'], help: 'our engine from src/ (tsx), dist/, or auto: dist/ when built and fresh' },
+  build: { type: 'string', default: 'auto', choices: ['auto', 'baseline', 'relaxed'], help: 'our kernel build' },
+  tolerance: { type: 'number', default: DEFAULT_OPTIONS.tolerance, positive: true, help: 'a peer passes when max |Δ| ≤ tolerance · std(our logits)' },
+  json: { type: 'boolean', help: 'print the result JSON instead of the markdown table' },
+  out: { type: 'string', help: 'results folder (default bench/results)' },
+  name: { type: 'string', default: 'latest', help: 'results file stem' },
+  'relaxed-simd': { type: 'boolean', help: 'pass --experimental-wasm-relaxed-simd to every child' },
+  render: { type: 'string', help: 're-render <x>.md and <x>.svg from an earlier <x>.json (no benchmark)' },
+} as const;
+
+/** Parses the command line of `npm run bench` / `inception-wasm bench` into options; throws UsageError or HelpRequested. */
 export function parseBenchArgs(argv: readonly string[]): { options: BenchOptions; json: boolean; outDir: string; name: string; render?: string } {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' },
-      primer: { type: 'string' }, size: { type: 'string' }, peers: { type: 'boolean' }, 'no-peers': { type: 'boolean' }, json: { type: 'boolean' },
-      out: { type: 'string' }, name: { type: 'string' }, 'relaxed-simd': { type: 'boolean' }, tolerance: { type: 'string' },
-      runtimes: { type: 'string' }, ours: { type: 'string' }, render: { type: 'string' }, build: { type: 'string' },
-    },
-    strict: true,
-  });
-  const int = (name: string, raw: string | undefined, fallback: number, min: number) => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new BenchUsageError(`--${name} must be an integer ≥ ${min}, got '${raw}'`);
-    return n;
-  };
-  const known = Object.keys(MODELS);
-  const models = values.model === undefined || values.model === 'all' ? [...BENCH_MODELS] : values.model.split(',');
-  for (const m of models) if (!known.includes(m)) throw new BenchUsageError(`--model '${m}' is unknown; one of: all, ${known.join(', ')}`);
-  const threads = values.threads === undefined ? DEFAULT_OPTIONS.threads : values.threads.split(',').map((t) => int('threads', t, 1, 1));
-  if (values.peers && values['no-peers']) throw new BenchUsageError('--peers and --no-peers contradict each other');
-  const runtimes = values.runtimes?.split(',') as RuntimeId[] | undefined;
-  for (const r of runtimes ?? []) if (!RUNTIME_ORDER.includes(r)) throw new BenchUsageError(`--runtimes '${r}' is unknown; any of: ${RUNTIME_ORDER.join(', ')}`);
-  const oursFrom = values.ours ?? 'auto';
-  if (oursFrom !== 'auto' && oursFrom !== 'src' && oursFrom !== 'dist') throw new BenchUsageError(`--ours must be auto, src or dist, got '${oursFrom}'`);
-  const oursBuild = values.build ?? 'auto';
-  if (oursBuild !== 'auto' && oursBuild !== 'baseline' && oursBuild !== 'relaxed') throw new BenchUsageError(`--build must be auto, baseline or relaxed, got '${oursBuild}'`);
-  const tolerance = values.tolerance === undefined ? DEFAULT_OPTIONS.tolerance : Number(values.tolerance);
-  if (!(tolerance > 0)) throw new BenchUsageError(`--tolerance must be a positive number, got '${values.tolerance}'`);
+  const values = parseOptions(BENCH_OPTIONS, argv, SCRIPT);
+  const models = values.model === undefined || values.model.includes('all') ? [...BENCH_MODELS] : values.model;
+  if (values.peers && values['no-peers']) throw new UsageError('--peers and --no-peers contradict each other');
   const options: BenchOptions = {
     ...DEFAULT_OPTIONS,
-    models, threads, tolerance, runtimes, ours: oursFrom, oursBuild,
-    inputSize: values.size === undefined ? undefined : int('size', values.size, 0, 1),
-    runs: int('runs', values.runs, DEFAULT_OPTIONS.runs, 1),
-    warmup: int('warmup', values.warmup, DEFAULT_OPTIONS.warmup, 0),
-    primer: int('primer', values.primer, DEFAULT_OPTIONS.primer, 0),
+    models, threads: values.threads, tolerance: values.tolerance, runtimes: values.runtimes as RuntimeId[] | undefined,
+    ours: values.ours as BenchOptions['ours'], oursBuild: values.build as BenchOptions['oursBuild'],
+    inputSize: values.size, runs: values.runs, warmup: values.warmup, primer: values.primer,
     peers: !values['no-peers'],
     nodeFlags: values['relaxed-simd'] ? ['--experimental-wasm-relaxed-simd'] : [],
     command: ['tsx bench/run.ts', ...argv].join(' '),
     progress: process.stderr.isTTY ? (line) => process.stderr.write(`${line}\n`) : undefined,
   };
   const defaultOut = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-  return { options, json: values.json ?? false, outDir: values.out ?? defaultOut, name: values.name ?? 'latest', render: values.render };
+  return { options, json: values.json, outDir: values.out ?? defaultOut, name: values.name, render: values.render };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -309,7 +304,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseBenchArgs(argv);
   } catch (e) {
-    console.error(`bench: ${(e as Error).message}`);
+    if (e instanceof HelpRequested) {
+      console.log(e.message);
+      return 0;
+    }
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`bench: ${e.message}`);
     return 2;
   }
   if (parsed.render) {

@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  // Own names only: 'constructor' or '__proto__' would otherwise find Object's members.
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     console.error(`inception-wasm: unknown command '${name}'\n\n${usage()}`);
     return 2;
@@ -60,7 +61,11 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e as Error & { code?: string };
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`inception-wasm ${name}: ${err.message}\nusage: ${command.usage}`);
+      // parseArgs reads '--threads -1' as a missing value followed by an option '-1'.
+      const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument is ambiguous/.test(err.message)
+        ? `${err.message.split('\n')[0]} A value starting with '-' is written --option=-value (e.g. --threads=-1, which is then checked like any value).`
+        : err.message;
+      console.error(`inception-wasm ${name}: ${message}\nusage: ${command.usage}`);
       return 2;
     }
     console.error(`inception-wasm ${name}: ${err.message}`);

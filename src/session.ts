@@ -8,7 +8,7 @@
  * wasm memory. `dispose()` stops the workers; a disposed session rejects further calls.
  */
 
-import { Arena } from './bindings/arena.js';
+import { Arena, PAGE_BYTES } from './bindings/arena.js';
 import { features, type Features } from './bindings/features.js';
 import { asKernels, type Kernels } from './bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild, type WasmSource } from './bindings/wasm-module.js';
@@ -17,8 +17,11 @@ import { graphCost } from './graph/cost.js';
 import { profileProgram, runProgramChecked, runProgramInline, type StepProfile } from './graph/executor.js';
 import type { Graph } from './graph/graph.js';
 import { ALL_PASSES, type PassName } from './graph/passes.js';
+import { DEFAULT_TUNING } from './graph/tuning.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
-import { seededWeights } from './inception/seeded-weights.js';
+import { seededInputNCHW, seededWeights } from './inception/seeded-weights.js';
+import { MAX_THREADS } from './limits.js';
+import { checkBoolean, checkInteger, checkOneOf, checkOptionKeys, describeValue, inputSizeProblem, suggestion } from './options.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
 import { importTfjs, type TfjsSource } from './tfjs/import.js';
 import { importOnnx } from './onnx/import.js';
@@ -57,8 +60,9 @@ export interface SessionOptions {
   /** Graph passes to run (default: all). `[]` runs the graph as built. */
   passes?: readonly PassName[];
   /**
-   * Stride-1 3×3 convs by Winograd F(2×2, 3×3) (default true): 2.25× fewer multiplies; outputs
-   * differ from the direct convolution by rounding only (relative RMS ~1e-7 per layer).
+   * Stride-1 3×3, 1×7/7×1 and 1×3/3×1 convs by Winograd transforms (default true): F(2×2),
+   * F(4×4) or F(6×6, 3×3) and 1-D F(4, r) / F(6, 7) as the map size pays (graph/algorithm.ts);
+   * outputs differ from the direct convolution by rounding only. `false`: im2col/direct GEMM.
    */
   winograd?: boolean;
   /** The kernel module (precompiled, bytes, or URL) — for runtimes that forbid compiling or fetch elsewhere. */
@@ -99,30 +103,65 @@ export interface RunOptions {
   checkFinite?: boolean;
 }
 
-export interface RunResult {
-  /** `[batch, classes]`, row-major. */
-  logits: Float32Array;
-  shape: [number, number];
+/** Every key of RunOptions: anything else in a `run()` options object is a typo and rejected. */
+const RUN_OPTION_KEYS: Record<keyof RunOptions, true> = { layout: true, checkFinite: true };
+
+export interface ProfileOptions {
+  /** Runs per step; the fastest is kept (default 1). */
+  repeats?: number;
+  /**
+   * The input to profile on, checked like `run()`'s and copied when `profile()` is called
+   * (default: `seededInputNCHW` at the planned `[batch, C, H, W]`, the fixtures' deterministic input).
+   */
+  input?: Float32Array;
+  /** Layout of `input` (default 'nchw'); only with `input`. */
+  layout?: Layout;
 }
 
-/** A model input or output as the model file declares it (ONNX order: NCHW, or [N, F]). */
+const PROFILE_OPTION_KEYS: Record<keyof ProfileOptions, true> = { repeats: true, input: true, layout: true };
+
+export interface RunResult {
+  /** The main output's values, row-major in the order of `shape`. */
+  logits: Float32Array;
+  /**
+   * The main output's shape, the run's batch first: `[batch, classes]` for a classifier. A 4-D
+   * output of a model file is returned as the file declares it: ONNX `[batch, C, H, W]` (values
+   * NCHW), TF.js `[batch, H, W, C]` (values NHWC); a `graph`'s is `[batch, H·W·C]` (values NHWC).
+   */
+  shape: number[];
+}
+
+/** Order of a tensor's values: a feature map NCHW (ONNX) or NHWC (Keras), or `[N, F]` features. */
+export type TensorLayout = 'nchw' | 'nhwc' | 'features';
+
+/** A model input or output as the model file declares it (ONNX order: NCHW, or [N, F]; TF.js: NHWC). */
 export interface TensorInfo {
   name: string;
   shape: readonly number[];
+  /** Order of the values (models loaded from a file); `run` returns an output in this order. */
+  layout?: TensorLayout;
 }
 
 export interface Session {
   readonly info: SessionInfo;
   /** The inputs `run` takes: name and NCHW shape (for `layout: 'nhwc'`, permute). */
   readonly inputs: readonly TensorInfo[];
-  /** The outputs: name and shape `[batch, classes]`. */
+  /** The main output: name, shape (as `RunResult.shape`, for the planned batch) and layout. */
   readonly outputs: readonly TensorInfo[];
   readonly graph: Graph;
   /** Current size of the session's wasm memory in bytes (constant after creation: runs allocate nothing). */
   readonly memoryBytes: number;
+  /**
+   * Runs one batch. `input` is checked and copied before `run` returns (a later write to the
+   * buffer does not change this run); a bad input or option rejects at once, without waiting
+   * for queued runs. Concurrent calls queue and resolve in order.
+   */
   run(input: Float32Array, options?: RunOptions): Promise<RunResult>;
-  /** Per-step timings (one thread, best of `repeats`) on the last input. */
-  profile(repeats?: number): StepProfile[];
+  /**
+   * Per-step timings: each step on the calling thread, best of `repeats`, on its own copy of
+   * the input staged before every repeat. Queues with `run()` (never runs beside one).
+   */
+  profile(options?: ProfileOptions): Promise<StepProfile[]>;
   dispose(): Promise<void>;
 }
 
@@ -156,6 +195,73 @@ function chooseBuild(f: Features, requested: SessionOptions['build']): KernelBui
   return f.relaxedSimd ? 'relaxed' : 'baseline';
 }
 
+const P = 'inception-wasm: ';
+
+/** Every key of SessionOptions (a Record, so adding an option without listing it fails to compile). */
+const SESSION_OPTION_KEYS: Record<keyof SessionOptions, true> = {
+  model: true, variant: true, graph: true, tfjs: true, onnx: true, weights: true, inputSize: true, batch: true,
+  threads: true, build: true, passes: true, winograd: true, wasm: true, maxMemoryBytes: true, debug: true,
+  checkFinite: true, warn: true,
+};
+
+const BUILDS: readonly NonNullable<SessionOptions['build']>[] = ['auto', 'baseline', 'relaxed'];
+
+/**
+ * Checks every option before anything is built: unknown keys (a typo would silently run the
+ * default), enum-like values against their valid set, numbers against their range. Model files
+ * and weights are checked by their loaders.
+ */
+function checkSessionOptions(options: SessionOptions): void {
+  if (options === undefined) throw new Error(`${P}createSession() takes an options object with one of \`model\` (see \`inception-wasm list\`), \`graph\`, \`tfjs\`, \`onnx\``);
+  checkOptionKeys(options, Object.keys(SESSION_OPTION_KEYS) as (keyof SessionOptions)[], 'createSession()', P);
+  for (const key of ['model', 'variant'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') {
+      throw new Error(`${P}${key} must be a string (see \`inception-wasm list\`), got ${describeValue(options[key])}`);
+    }
+  }
+  if (options.variant !== undefined && options.model === undefined) {
+    throw new Error(`${P}\`variant\` selects a variant of \`model\`; a \`graph\`, \`onnx\` or \`tfjs\` model has none — drop \`variant\``);
+  }
+  // Duck-typed, not `instanceof`: a graph built by another copy of this package is still a graph.
+  const graph = options.graph as Partial<Graph> | undefined;
+  if (graph !== undefined && (typeof graph !== 'object' || graph === null || typeof graph.node !== 'function' || !Array.isArray(graph.weights))) {
+    throw new Error(`${P}graph must be a Graph (from a builder or buildNetwork), got ${describeValue(options.graph)}`);
+  }
+  const w = options.weights;
+  if (w !== undefined && w !== 'seeded' && !(w instanceof Map) && (typeof w !== 'object' || w === null || Array.isArray(w) || ArrayBuffer.isView(w))) {
+    throw new Error(`${P}weights must be 'seeded', a Map or an object of named Float32Arrays, got ${describeValue(w)}`);
+  }
+  const sizeProblem = inputSizeProblem(options.inputSize);
+  if (sizeProblem) throw new Error(`${P}${sizeProblem}`);
+  checkInteger(options.batch, 'batch', 1, Number.MAX_SAFE_INTEGER, 'a positive integer', P);
+  checkInteger(options.threads, 'threads', 0, MAX_THREADS, `an integer from 0 to ${MAX_THREADS} (0 = one per core, at most ${MAX_THREADS}; 1 = no workers)`, P);
+  checkOneOf(options.build, BUILDS, 'build', P);
+  if (options.passes !== undefined) {
+    if (!Array.isArray(options.passes)) throw new Error(`${P}passes must be an array of pass names (${ALL_PASSES.join(', ')}), got ${describeValue(options.passes)}`);
+    for (const pass of options.passes as unknown[]) {
+      if (typeof pass !== 'string' || !(ALL_PASSES as readonly string[]).includes(pass)) {
+        throw new Error(`${P}unknown pass ${describeValue(pass)}; ${suggestion(String(pass), ALL_PASSES, 'passes')}`);
+      }
+    }
+  }
+  for (const key of ['winograd', 'debug', 'checkFinite'] as const) checkBoolean(options[key], key, P);
+  checkInteger(options.maxMemoryBytes, 'maxMemoryBytes', PAGE_BYTES, Number.MAX_SAFE_INTEGER, `an integer number of bytes ≥ ${PAGE_BYTES} (one wasm page)`, P);
+  if (options.warn !== undefined && typeof options.warn !== 'function') throw new Error(`${P}warn must be a function (message: string) => void, got ${describeValue(options.warn)}`);
+  const wasm = options.wasm;
+  if (
+    wasm !== undefined && typeof wasm !== 'string' && !(wasm instanceof WebAssembly.Module) && !(wasm instanceof ArrayBuffer) &&
+    !(wasm instanceof Uint8Array) && !(typeof URL !== 'undefined' && wasm instanceof URL)
+  ) {
+    throw new Error(`${P}wasm must be a WebAssembly.Module, an ArrayBuffer, a Uint8Array, a URL or a URL string, got ${describeValue(wasm)}`);
+  }
+}
+
+/** Compute threads for a checked `threads` option: 0 = one per core, never more than MAX_THREADS. */
+function threadCount(requested: number | undefined, cores: number): number {
+  const threads = requested ?? 0;
+  return threads === 0 ? Math.max(1, Math.min(cores, MAX_THREADS)) : threads;
+}
+
 /** The graph and weights a session runs: an imported model, a given graph, or a registry network. */
 async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; weights: WeightMap; inputs?: TensorInfo[]; outputs?: TensorInfo[] }> {
   const sources = (['model', 'graph', 'tfjs', 'onnx'] as const).filter((k) => options[k] !== undefined);
@@ -167,12 +273,16 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
   }
   if (options.tfjs !== undefined) {
     if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `tfjs` (the model carries its weights)');
-    const imported = await importTfjs(options.tfjs, { batch: options.batch, inputSize: options.inputSize as number | [number, number] | undefined });
-    return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs };
+    const imported = await importTfjs(options.tfjs, {
+      batch: options.batch, inputSize: options.inputSize as number | [number, number] | undefined, maxWeightBytes: options.maxMemoryBytes,
+    });
+    // Keras is channels-last: a 4-D output is declared, and returned, NHWC.
+    const outputs = imported.outputs.map((o): TensorInfo => ({ ...o, layout: o.shape.length === 4 ? 'nhwc' : 'features' }));
+    return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs };
   }
   if (options.onnx !== undefined) {
     if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `onnx` (the model carries its weights)');
-    const imported = await importOnnx(options.onnx, { batch: options.batch, inputSize: options.inputSize });
+    const imported = await importOnnx(options.onnx, { batch: options.batch, inputSize: options.inputSize, maxWeightBytes: options.maxMemoryBytes });
     return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs };
   }
   const graph = options.graph ?? buildNetwork(options.model!, {
@@ -182,6 +292,7 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
 }
 
 export async function createSession(options: SessionOptions): Promise<Session> {
+  checkSessionOptions(options);
   const { graph: g, weights, inputs: modelInputs, outputs: modelOutputs } = await resolveModel(options);
   const warn = options.warn ?? ((m: string) => console.warn(m));
   let f = await features({ relaxedSimd: options.build !== 'baseline' });
@@ -192,16 +303,17 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   }
   const build = chooseBuild(f, options.build);
 
-  let threads = options.threads ?? 0;
-  if (!Number.isInteger(threads) || threads < 0) throw new Error(`inception-wasm: threads must be an integer ≥ 0, got ${threads}`);
-  if (threads === 0) threads = f.cores;
+  let threads = threadCount(options.threads, f.cores);
   if (threads > 1 && !f.threads) {
     warn(`inception-wasm: running single-threaded: ${f.threadsUnavailableReason}`);
     threads = 1;
   }
   const shared = threads > 1;
   const module = await compileKernelModule({ build, shared }, options.wasm);
-  const arena = new Arena({ shared, maxBytes: options.maxMemoryBytes, initialBytes: 16 << 20 });
+  // The initial memory stays within the maximum, so an over-budget request reports what it needed
+  // against what the maximum leaves (never a negative amount).
+  const initialBytes = Math.min(DEFAULT_TUNING.initialArenaBytes, Math.floor((options.maxMemoryBytes ?? Infinity) / PAGE_BYTES) * PAGE_BYTES);
+  const arena = new Arena({ shared, maxBytes: options.maxMemoryBytes, initialBytes });
   const k: Kernels = asKernels(instantiateKernels(module, arena.memory));
   const gemmMr = k.f32_gemm_mr();
   const compiled: CompiledGraph = compileGraph(g, weights, k, arena, {
@@ -217,6 +329,11 @@ export async function createSession(options: SessionOptions): Promise<Session> {
 
   const cost = graphCost(g);
   const { input, output } = compiled;
+  // The main output as the model declares it (per-image shape), and whether the engine's NHWC
+  // values must be transposed on the way out: only an NCHW map larger than 1×1 differs in order.
+  const declaredOutput = modelOutputs?.[0];
+  const outputPerImage = declaredOutput !== undefined ? declaredOutput.shape.slice(1) : [output.height * output.width * output.channels];
+  const outputToNchw = declaredOutput?.layout === 'nchw' && output.height * output.width > 1;
   const info: SessionInfo = {
     model: options.model,
     variant: options.model ? variantInfo(options.model, options.variant).variant : undefined,
@@ -226,7 +343,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     activationBytesWithoutReuse: compiled.plan.totalBytes,
     weightBytes: compiled.weightBytes,
     inputShape: [input.batch, input.channels, input.height, input.width],
-    outputShape: [output.batch, output.height * output.width * output.channels],
+    outputShape: [output.batch, ...outputPerImage],
     threads,
     build,
     features: f,
@@ -235,9 +352,34 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   const classes = output.height * output.width * output.channels;
   let disposed = false;
   let queue: Promise<unknown> = Promise.resolve();
+  let defaultProfileInput: Float32Array | undefined;
 
-  const runOnce = async (data: Float32Array, layout: Layout): Promise<RunResult> => {
-    if (disposed) throw new Error('inception-wasm: the session was disposed');
+  /**
+   * Runs `job` after every earlier run/profile has settled: the program's activations, the input
+   * area and each thread's scratch belong to one computation at a time.
+   */
+  const enqueue = <T>(job: () => T | Promise<T>): Promise<T> => {
+    const result = queue.then(job);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
+  /**
+   * Checks a `run()`/`profile()` input and returns the caller's values copied (one `slice`), so a
+   * later write to the caller's buffer cannot reach a queued computation.
+   */
+  const captureInput = (data: Float32Array, layoutOption: unknown, checkFinite: boolean): { data: Float32Array; layout: Layout } => {
+    if (disposed) throw new Error(`${P}the session was disposed`);
+    if (layoutOption !== undefined && layoutOption !== 'nchw' && layoutOption !== 'nhwc') {
+      throw new Error(`${P}layout must be 'nchw' or 'nhwc', got ${describeValue(layoutOption)}`);
+    }
+    const layout: Layout = layoutOption ?? 'nchw';
+    validateInput(data, layout, info.inputShape, checkFinite);
+    return { data: data.slice(), layout };
+  };
+
+  /** Copies an input into the program's input view (NCHW through the staging area and a transpose). */
+  const stageInput = (data: Float32Array, layout: Layout): void => {
     const batch = data.length / imageFloats;
     if (layout === 'nchw') {
       arena.f32(compiled.inputNchwOffset, data.length).set(data);
@@ -250,37 +392,66 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     } else {
       arena.f32(input.offset, data.length).set(data);
     }
+  };
+
+  const runOnce = async (data: Float32Array, layout: Layout): Promise<RunResult> => {
+    if (disposed) throw new Error(`${P}the session was disposed`);
+    const batch = data.length / imageFloats;
+    stageInput(data, layout);
     if (options.debug) runProgramChecked(k, compiled.program, arena);
     else if (pool) await pool.run();
     else runProgramInline(k, compiled.program);
     const logits = new Float32Array(batch * classes);
     for (let n = 0; n < batch; n++) {
-      logits.set(arena.f32(output.offset + n * output.imageStrideBytes, classes), n * classes);
+      const image = arena.f32(output.offset + n * output.imageStrideBytes, classes);
+      if (outputToNchw) nhwcToNchwInto(image, logits, n * classes, output.height * output.width, output.channels);
+      else logits.set(image, n * classes);
     }
-    return { logits, shape: [batch, classes] };
+    return { logits, shape: [batch, ...outputPerImage] };
   };
 
   return {
     info,
     graph: g,
     inputs: [{ name: modelInputs?.[0]?.name ?? g.node(g.inputs[0]).name, shape: info.inputShape }],
-    outputs: [{ name: modelOutputs?.[0]?.name ?? 'logits', shape: info.outputShape }],
+    outputs: [{ name: declaredOutput?.name ?? 'logits', shape: info.outputShape, ...(declaredOutput?.layout !== undefined ? { layout: declaredOutput.layout } : {}) }],
     get memoryBytes() {
       return arena.memory.buffer.byteLength;
     },
-    run(data, runOptions = {}) {
-      const layout = runOptions.layout ?? 'nchw';
-      const checkFinite = runOptions.checkFinite ?? options.checkFinite ?? false;
-      const result = queue.then(() => {
-        validateInput(data, layout, info.inputShape, checkFinite);
-        return runOnce(data, layout);
-      });
-      queue = result.catch(() => undefined);
-      return result;
+    run(data, runOptions) {
+      let captured: { data: Float32Array; layout: Layout };
+      try {
+        const o = checkOptionKeys(runOptions, Object.keys(RUN_OPTION_KEYS) as (keyof RunOptions)[], 'run()', P);
+        const checkFinite = checkBoolean(o.checkFinite, 'checkFinite', P) ?? options.checkFinite ?? false;
+        captured = captureInput(data, o.layout, checkFinite);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return enqueue(() => runOnce(captured.data, captured.layout));
     },
-    profile(repeats = 1) {
-      if (disposed) throw new Error('inception-wasm: the session was disposed');
-      return profileProgram(k, compiled.program, repeats);
+    profile(profileOptions) {
+      let captured: { data: Float32Array; layout: Layout };
+      let repeats: number;
+      try {
+        const o = checkOptionKeys(profileOptions, Object.keys(PROFILE_OPTION_KEYS) as (keyof ProfileOptions)[], 'profile()', P);
+        repeats = checkInteger(o.repeats, 'repeats', 1, Number.MAX_SAFE_INTEGER, 'an integer ≥ 1', P) ?? 1;
+        if (o.input === undefined && o.layout !== undefined) throw new Error(`${P}profile(): \`layout\` describes \`input\`; pass both, or neither for the default input`);
+        if (o.input === undefined) {
+          if (disposed) throw new Error(`${P}the session was disposed`);
+          const [n, c, h, w] = info.inputShape;
+          defaultProfileInput ??= seededInputNCHW(n, c, h, w);
+          captured = { data: defaultProfileInput, layout: 'nchw' };
+        } else {
+          captured = captureInput(o.input, o.layout, options.checkFinite ?? false);
+        }
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return enqueue(() => {
+        if (disposed) throw new Error(`${P}the session was disposed`);
+        // Staged before every repeat: the planner may reuse the input's memory for later steps.
+        return profileProgram(k, compiled.program, repeats, () => stageInput(captured.data, captured.layout));
+      });
     },
     async dispose() {
       if (disposed) return;
@@ -290,7 +461,14 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   };
 }
 
-/** Checks an input against the planned `[batch, C, H, W]` before any kernel runs. */
+/** One image of the engine's output, NHWC `[pixels, channels]`, into `out` at `base` as NCHW `[channels, pixels]`. */
+function nhwcToNchwInto(nhwc: Float32Array, out: Float32Array, base: number, pixels: number, channels: number): void {
+  for (let p = 0; p < pixels; p++) {
+    for (let c = 0; c < channels; c++) out[base + c * pixels + p] = nhwc[p * channels + c];
+  }
+}
+
+/** Checks an input (of a checked `layout`) against the planned `[batch, C, H, W]` before any kernel runs. */
 function validateInput(data: Float32Array, layout: Layout, planned: number[], checkFinite: boolean): void {
   const [batch, c, h, w] = planned;
   const image = c * h * w;
@@ -298,7 +476,6 @@ function validateInput(data: Float32Array, layout: Layout, planned: number[], ch
   if (!(data instanceof Float32Array)) {
     throw new TypeError(`inception-wasm: input must be a Float32Array (${layout.toUpperCase()} ${shape}), got ${Object.prototype.toString.call(data)}`);
   }
-  if (layout !== 'nchw' && layout !== 'nhwc') throw new Error(`inception-wasm: layout must be 'nchw' or 'nhwc', got '${layout}'`);
   if (data.length === 0 || data.length % image !== 0 || data.length / image > batch) {
     throw new Error(
       `inception-wasm: input 'input': expected ${shape} (${batch * image} floats; or a multiple of ${image} up to batch ${batch}), got ${data.length} floats`,

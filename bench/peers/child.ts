@@ -73,7 +73,7 @@ async function main(args: ChildArgs): Promise<void> {
           return send({ type: 'timed', ms: performance.now() - start });
         }
         case 'profile':
-          return send({ type: 'profiled', split: runtime.profile?.() });
+          return send({ type: 'profiled', split: await runtime.profile?.() });
         case 'exit': {
           const peakRssBytes = process.resourceUsage().maxRSS * 1024;
           await runtime.dispose().catch(() => undefined);

@@ -1,7 +1,7 @@
 /** The benchmark result as markdown: setup, summary table with ratios and the goal, detail, profile. */
 import { RUNTIME_ORDER, RUNTIMES } from './runtimes.js';
 import { summarize, type BenchResult, type BenchRow } from './results.js';
-import { pairedRatio } from './stats.js';
+import { pairedRatio } from '../harness/stats.js';
 
 const MiB = 2 ** 20;
 const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits));
@@ -19,7 +19,7 @@ function runtimeCell(row: BenchRow | undefined): string {
 /** The row's paired ratio (recomputed from the run times, so older result files get it too). */
 function paired(result: BenchResult, row: BenchRow): number | undefined {
   const ours = result.rows.find((r) => r.role === 'ours' && r.model === row.model && r.inputSize === row.inputSize && r.threads === row.threads);
-  return row.oursOverThisPaired ?? (ours ? pairedRatio(ours.timesMs, row.timesMs) : undefined);
+  return row.oursOverThisPaired ?? (ours ? pairedRatio(ours.timesMs, row.timesMs)?.median : undefined);
 }
 
 /** Markdown for `result`; `chartFile` is the SVG written next to it (embedded as an image). */

@@ -65,8 +65,8 @@ export async function loadOurs({ files, threads, oursFrom = 'src', oursBuild = '
     arenaBytes: session.info.peakArenaBytes,
     notes: [oursFrom === 'dist' ? 'loaded from dist/ (compiled)' : 'loaded from src/ through tsx (cold start includes transforms)'],
     run: async (input) => (await session.run(input)).logits,
-    profile(): TimeSplit {
-      const steps = session.profile(3);
+    async profile(): Promise<TimeSplit> {
+      const steps = await session.profile({ repeats: 3 });
       const byKindMs: Record<string, number> = {};
       for (const s of steps) byKindMs[s.kind] = (byKindMs[s.kind] ?? 0) + s.ms;
       const slowest = [...steps].sort((a, b) => b.ms - a.ms).slice(0, 8)

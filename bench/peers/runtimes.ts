@@ -58,7 +58,7 @@ export interface LoadedRuntime {
   /** One batch-1 image, NCHW float32 → logits. */
   run(inputNchw: Float32Array): Promise<Float32Array>;
   /** Where one run's time goes (ours). */
-  profile?(): TimeSplit;
+  profile?(): Promise<TimeSplit>;
   dispose(): Promise<void>;
 }
 

@@ -1,24 +1,7 @@
-/** Small statistics for the benchmark: percentiles of run times and the output check against ours. */
-
-/** The q-quantile (0 ≤ q ≤ 1) of `values` by linear interpolation between order statistics. */
-export function percentile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = q * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
-}
-
 /**
- * Median over rounds of ours[i] / theirs[i], for runs interleaved round by round: each ratio pairs
- * two runs made moments apart, so load that drifts across rounds cancels. Undefined unless both
- * have the same number of runs.
+ * The output check of the end-to-end benchmark: a peer's logits against ours. (Timing statistics
+ * are the harness's: bench/harness/stats.ts.)
  */
-export function pairedRatio(ours: readonly number[], theirs: readonly number[]): number | undefined {
-  if (ours.length === 0 || ours.length !== theirs.length) return undefined;
-  return percentile(ours.map((o, i) => o / theirs[i]), 0.5);
-}
 
 export interface OutputCheck {
   /** max |peer − ours| over the logits. */

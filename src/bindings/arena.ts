@@ -95,7 +95,7 @@ export class Arena {
       );
     }
     // Grow by at least an eighth (and 8 MiB): each grow costs milliseconds whatever its size (on
-    // the dev VM 3000 one-MiB grows took 11 s), and a session's weights arrive tensor by tensor.
+    // a 2-vCPU Zen 3 VM 3000 one-MiB grows took 11 s), and a session's weights arrive tensor by tensor.
     const target = Math.min(this.maxBytes, Math.max(endBytes, have + Math.max(have / 8, GROW_MIN_BYTES)));
     this.memory.grow(Math.ceil((target - have) / PAGE_BYTES));
   }

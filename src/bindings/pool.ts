@@ -34,93 +34,21 @@
  *    start anew, reload the program), or rejects for good with a clear error if that fails.
  *
  * Node: `worker_threads`, workers unref'd while idle so a process that forgets `dispose()` still
- * exits. Browsers: module workers, same file behind a runtime check (not exercised by our tests).
+ * exits. Browsers: module workers (spawn.ts; test/browser runs them in headless Chromium).
+ * The control block and the messages: protocol.ts.
  */
 
 import { features } from './features.js';
-import { asKernels, runTask, type Kernels, type Program } from './program.js';
+import { asKernels, type Kernels, type Program } from './program.js';
+import { runTask } from './interpreter.js';
+import {
+  COMMAND_LOAD, COMMAND_RUN, CONTROL_BYTES, controlBase, describeError, FAILED_BY_COORDINATOR, MESSAGE_MAX_BYTES,
+  poolControlBytes, type Completion, type FromWorker,
+} from './protocol.js';
+import { workerSpawner, type WorkerHandle } from './spawn.js';
 import { instantiateKernels } from './wasm-module.js';
 
-/* ------------------------------------------------------------------------------------------ *
- * Control block: the one place that defines its layout (worker.ts reads it from here).        *
- * ------------------------------------------------------------------------------------------ */
-
-/**
- * Byte offsets inside the control block, from its base (the caller's offset rounded up to 64).
- * Words written during a run by different threads sit on separate 64-byte cache lines.
- *
- * | bytes      | word                | written by                   | meaning                                    |
- * |------------|---------------------|------------------------------|--------------------------------------------|
- * | 0          | generation          | coordinator                  | bumped to start a run or a load; idle workers `Atomics.wait` on it |
- * | 4          | command             | coordinator                  | what the new generation asks: COMMAND_RUN / COMMAND_LOAD |
- * | 64         | barrierArrived      | workers                      | threads arrived at the current barrier     |
- * | 128        | barrierGeneration   | last arriver (+ on failure)  | barrier waiters `Atomics.wait` on it       |
- * | 192        | remaining           | workers                      | workers still in the run (reset to T)      |
- * | 196        | done                | last worker to leave         | 1 when the run is over (`waitAsync` completion) |
- * | 256        | failed              | failing worker / coordinator | 0 ok; t + 1: worker t threw; −1: a worker died |
- * | 260        | messageLength       | failing worker               | UTF-8 bytes in the message slot            |
- * | 264..1023  | message             | failing worker               | the cause, UTF-8, truncated to fit         |
- * | 1024 + 4s  | taskCounter[s]      | workers (`Atomics.add`)      | next task of step s (reset to 0 per run)   |
- *
- * Why a message slot in shared memory rather than an error message: messages from different
- * workers are not ordered, so the `done` of the last worker could overtake the failing worker's
- * error message. The slot is written before the failing worker leaves the run, so it is visible
- * when `done` arrives.
- */
-export const CONTROL_BYTES = {
-  generation: 0,
-  command: 4,
-  barrierArrived: 64,
-  barrierGeneration: 128,
-  remaining: 192,
-  done: 196,
-  failed: 256,
-  messageLength: 260,
-  message: 264,
-  taskCounters: 1024,
-} as const;
-
-export const MESSAGE_MAX_BYTES = CONTROL_BYTES.taskCounters - CONTROL_BYTES.message;
-export const COMMAND_RUN = 1;
-/** Return to the event loop to receive the `load` message (posted right after the notify). */
-export const COMMAND_LOAD = 2;
-/** `failed` value when the coordinator saw a worker die. */
-export const FAILED_BY_COORDINATOR = -1;
-const CACHE_LINE_BYTES = 64;
-
-/** Bytes the caller allocates (4-byte aligned, e.g. from the arena) for programs of up to `maxSteps` steps. */
-export function poolControlBytes(maxSteps: number): number {
-  return CACHE_LINE_BYTES - 4 + CONTROL_BYTES.taskCounters + 4 * Math.max(0, maxSteps);
-}
-
-/** The block's base byte offset: the caller's offset rounded up to a cache line. */
-function controlBase(controlOffset: number): number {
-  return Math.ceil(controlOffset / CACHE_LINE_BYTES) * CACHE_LINE_BYTES;
-}
-
-/* ------------------------------------------------------------------------------------------ *
- * Worker protocol (structured-clone messages).                                               *
- * ------------------------------------------------------------------------------------------ */
-
-/** How the last worker to finish tells the coordinator (measured in bench/pool.ts). */
-export type Completion = 'message' | 'waitAsync';
-
-export interface InitMessage {
-  type: 'init';
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  thread: number;
-  threads: number;
-  /** Byte offset of the control block's base (64-aligned). */
-  controlBase: number;
-  /** Spin budget before `Atomics.wait`, µs (0 = wait at once). */
-  spinMicros: number;
-  completion: Completion;
-}
-
-export type ToWorker = InitMessage | { type: 'load'; program: Program; generation: number };
-
-export type FromWorker = { type: 'ready' } | { type: 'loaded' } | { type: 'done'; generation: number };
+export { poolControlBytes, type Completion };
 
 /* ------------------------------------------------------------------------------------------ *
  * The pool.                                                                                  *
@@ -274,10 +202,6 @@ function isSharedMemory(memory: WebAssembly.Memory): boolean {
   return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
-function describeError(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
 /** threads = 1: the calling thread runs every task, in order. */
 class InlineRunner implements Runner {
   private readonly kernels: Kernels;
@@ -324,20 +248,6 @@ interface CrewConfig {
   completion: Completion;
 }
 
-interface WorkerHandle {
-  post(message: ToWorker): void;
-  terminate(): Promise<void>;
-  /** Node: keep the process alive while an operation waits on this worker. */
-  setRef(ref: boolean): void;
-}
-
-interface WorkerEvents {
-  message(message: FromWorker): void;
-  /** The worker is gone; `reason` completes "worker N …". */
-  lost(reason: string): void;
-}
-
-type SpawnWorker = (index: number, events: WorkerEvents) => WorkerHandle;
 
 /** One outstanding operation: `count` more `kind` messages expected. */
 interface PendingOp {
@@ -544,74 +454,4 @@ function waitAsync(i32: Int32Array, index: number, value: number): Promise<strin
     i32, index, value,
   );
   return r.async ? r.value : Promise.resolve(r.value);
-}
-
-/* ------------------------------------------------------------------------------------------ *
- * Starting workers: Node (worker_threads) or browsers (module workers).                      *
- * ------------------------------------------------------------------------------------------ */
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-async function workerSpawner(): Promise<SpawnWorker> {
-  return isNode ? nodeSpawner() : browserSpawner();
-}
-
-async function nodeSpawner(): Promise<SpawnWorker> {
-  const { Worker } = await import('node:worker_threads');
-  const entry = nodeWorkerEntry();
-  return (index, events) => {
-    const options = { name: `inception-wasm pool worker ${index}` };
-    const w = 'url' in entry ? new Worker(entry.url, options) : new Worker(entry.code, { ...options, eval: true });
-    w.on('message', events.message);
-    w.on('error', (e: Error) => events.lost(`crashed: ${describeError(e)}`));
-    w.on('messageerror', (e: Error) => events.lost(`could not read a message: ${describeError(e)}`));
-    w.on('exit', (code: number) => events.lost(`exited (code ${code})`));
-    w.unref();
-    return {
-      post: (m) => w.postMessage(m),
-      terminate: async () => {
-        await w.terminate();
-      },
-      setRef: (ref) => (ref ? w.ref() : w.unref()),
-    };
-  };
-}
-
-/**
- * The worker entry in Node. Compiled (dist/bindings/pool.js): `./worker.js` beside this file.
- * From TypeScript sources (vitest, tsx: this file's URL ends in `.ts`) Node cannot load `.ts` in a
- * worker, and `execArgv: ['--import', 'tsx']` is not honoured for workers (Node 20.20: "Unknown
- * file extension .ts"), so the worker starts from a two-line eval'd bootstrap that registers
- * tsx's ESM loader, then imports worker.ts. tsx adds ~0.2 s per worker start; dist/ does not.
- */
-function nodeWorkerEntry(): { url: URL } | { code: string } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { url: new URL('./worker.js', here) };
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const workerTs = new URL('./worker.ts', here).href;
-  return {
-    code: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(workerTs)}); });`,
-  };
-}
-
-/** Browsers: a module worker; there is no `exit` event, a crash shows as `error`. Untested here. */
-async function browserSpawner(): Promise<SpawnWorker> {
-  return (index, events) => {
-    // Written out literally so that bundlers (Vite, webpack 5) see and emit the worker entry.
-    const w = new Worker(new URL('./worker.js', import.meta.url), {
-      type: 'module',
-      name: `inception-wasm pool worker ${index}`,
-    });
-    w.onmessage = (e: MessageEvent<FromWorker>) => events.message(e.data);
-    w.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      events.lost(`crashed: ${e.message}`);
-    };
-    w.onmessageerror = () => events.lost('could not read a message');
-    return {
-      post: (m) => w.postMessage(m),
-      terminate: async () => w.terminate(),
-      setRef: () => undefined,
-    };
-  };
 }

@@ -1,6 +1,6 @@
 /**
  * The pool's worker entry (Node `worker_threads` or a browser module worker). Protocol and
- * control-block layout: pool.ts.
+ * control-block layout: protocol.ts; the coordinator (pool.ts) is never loaded here.
  *
  * A worker lives in two modes:
  *  - in its event loop, between `init` and the first `load`, and whenever the coordinator sends
@@ -18,15 +18,17 @@
  * early arrival at the next barrier.
  */
 
+import { runTask } from './interpreter.js';
+import { asKernels, type Kernels, type Program } from './program.js';
 import {
   COMMAND_RUN,
   CONTROL_BYTES,
+  describeError,
   MESSAGE_MAX_BYTES,
   type FromWorker,
   type InitMessage,
   type ToWorker,
-} from './pool.js';
-import { asKernels, runTask, type Kernels, type Program } from './program.js';
+} from './protocol.js';
 import { instantiateKernels } from './wasm-module.js';
 
 /** Longest single `Atomics.wait` at a barrier before re-checking `failed` (belt and braces: failures also notify). */
@@ -111,7 +113,7 @@ class PoolThread {
           runTask(kernels, program, step, task, thread);
         }
       } catch (e) {
-        this.fail(`step ${s} '${step.name}' task ${task}: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        this.fail(`step ${s} '${step.name}' task ${task}: ${describeError(e)}`);
         ok = false;
       }
       if (ok && s + 1 < steps.length && !step.overlapsNext) ok = this.barrier();

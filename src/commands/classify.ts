@@ -12,17 +12,15 @@
  * Every argument and image header is checked before the model loads. Errors: bad option values →
  * UsageError (exit 2); unreadable/non-image files, bad model files → Error naming the file (exit 1).
  */
-import { open } from 'node:fs/promises';
-import { decodeImage, sniffFormat } from '../image/decode.js';
-import { loadImage } from '../image/load.js';
+import { checkImageFile, loadImage } from '../image/load.js';
 import { PRESET_NAMES, preprocess, type PresetName } from '../image/preprocess.js';
-import { MODELS, variantInfo, type VariantInfo } from '../inception/models.js';
+import { MODELS } from '../inception/models.js';
 import { imagenetLabels, loadLabels } from '../labels/labels.js';
 import { softmax, topK, type TopClass } from '../labels/top.js';
 import { importOnnx } from '../onnx/import.js';
 import { createSession, type Session } from '../session.js';
 import { importTfjs } from '../tfjs/import.js';
-import { intOption, modelOption, sizeOption, UsageError, type CliCommand, type Values } from './command.js';
+import { fractionOption, intOption, registryOption, sizeOption, threadsOption, UsageError, type CliCommand, type Values } from './command.js';
 
 const DEFAULT_CROP = 0.875;
 
@@ -38,7 +36,7 @@ interface Loaded {
 function presetOption(v: Values): PresetName | undefined {
   const raw = v.preset as string | undefined;
   if (raw === undefined) return undefined;
-  if (!(PRESET_NAMES as string[]).includes(raw)) {
+  if (!PRESET_NAMES.some((name) => name === raw)) {
     throw new UsageError(`--preset '${raw}' is unknown; valid presets: ${PRESET_NAMES.join(', ')}`);
   }
   return raw as PresetName;
@@ -48,9 +46,7 @@ function cropOption(v: Values): number | undefined {
   const raw = v.crop as string | undefined;
   if (raw === undefined) return DEFAULT_CROP;
   if (raw === 'none') return undefined;
-  const f = Number(raw);
-  if (!(f > 0 && f <= 1)) throw new UsageError(`--crop must be a fraction in (0, 1] (e.g. 0.875) or 'none' (resize the whole image), got '${raw}'`);
-  return f;
+  return fractionOption(v, 'crop', " or 'none' (resize the whole image)");
 }
 
 /** Which model source was asked for; exactly one of --model, --onnx, --tfjs. */
@@ -82,23 +78,6 @@ async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T
   }
 }
 
-/** --model, --variant and --size checked against the registry, as usage errors. */
-function registryModel(v: Values, name: string): { model: string; info: VariantInfo & { variant: string } } {
-  const model = modelOption({ model: name });
-  let info: VariantInfo & { variant: string };
-  try {
-    info = variantInfo(model, v.variant as string | undefined);
-  } catch (e) {
-    throw new UsageError(`--variant: ${(e as Error).message}`);
-  }
-  const size = sizeOption(v);
-  const smallest = typeof size === 'number' ? size : size && Math.min(...size);
-  if (smallest !== undefined && smallest < info.minInputSize) {
-    throw new UsageError(`--size ${v.size} is too small for ${model} (${info.variant}); the smallest input it builds for is ${info.minInputSize}`);
-  }
-  return { model, info };
-}
-
 async function loadModel(v: Values, source: { kind: 'model' | 'onnx' | 'tfjs'; value: string }, threads: number): Promise<Loaded> {
   if (source.kind === 'onnx' || source.kind === 'tfjs') {
     const inputSize = sizeOption(v);
@@ -112,35 +91,14 @@ async function loadModel(v: Values, source: { kind: 'model' | 'onnx' | 'tfjs'; v
       return { session, model: file, labels: imagenetLabels(session.info.outputShape[1]), seeded: false };
     });
   }
-  const { model, info } = registryModel(v, source.value);
-  const session = await withProgress(`loading ${model} (${info.variant})`, () => createSession({
-    model, variant: info.variant, inputSize: sizeOption(v), threads,
+  const { model, variant, info, inputSize } = registryOption({ ...v, model: source.value });
+  const session = await withProgress(`loading ${model} (${variant})`, () => createSession({
+    model, variant, inputSize, threads,
   }));
   return {
-    session, model: `${model} (${info.variant})`, defaultPreset: info.preprocessing,
+    session, model: `${model} (${variant})`, defaultPreset: info.preprocessing,
     labels: imagenetLabels(info.classes), seeded: true,
   };
-}
-
-/**
- * Fails fast, before the model loads: the path must be readable and its first bytes a JPEG/PNG
- * signature (the error is loadImage's own, naming the file).
- */
-async function checkImageFile(path: string): Promise<void> {
-  let head: Uint8Array;
-  try {
-    const file = await open(path, 'r');
-    try {
-      head = new Uint8Array(16);
-      const { bytesRead } = await file.read(head, 0, 16, 0);
-      head = head.subarray(0, bytesRead);
-    } finally {
-      await file.close();
-    }
-  } catch {
-    return void (await loadImage(path)); // throws the error naming the path and the reason
-  }
-  if (sniffFormat(head) === undefined) await decodeImage(head, { name: path }); // throws: not a JPEG or PNG
 }
 
 interface ImageResult {
@@ -159,10 +117,11 @@ async function run(v: Values, images: string[]): Promise<void> {
     throw new UsageError(`--preset is required with --${source.kind} (the file does not say how its input was normalised); valid presets: ${PRESET_NAMES.join(', ')}`);
   }
   const k = intOption(v, 'top', 5, 1);
-  const threads = intOption(v, 'threads', 0);
+  const threads = threadsOption(v);
   const cropFraction = cropOption(v);
-  if (source.kind === 'model') registryModel(v, source.value);
+  if (source.kind === 'model') registryOption({ ...v, model: source.value });
   else sizeOption(v);
+  // Each image's header (format, size, decoder memory, enough data): milliseconds, before the model load.
   for (const path of images) await checkImageFile(path);
   const userLabels = v.labels !== undefined ? await loadLabels(String(v.labels)) : undefined;
 

@@ -1,12 +1,14 @@
 import { seededInputNCHW } from '../inception/seeded-weights.js';
 import { createSession } from '../session.js';
-import { intOption, modelOption, round1 as round, sizeOption, type CliCommand, type Values } from './command.js';
+import { median } from '../util/stats.js';
+import { intOption, registryOption, round1 as round, threadsOption, type CliCommand, type Values } from './command.js';
 
 async function run(v: Values): Promise<void> {
-  const model = modelOption(v, 'inception_v3');
+  const { model, variant, inputSize } = registryOption(v, 'inception_v3');
   const runs = intOption(v, 'runs', 5, 1);
+  const threads = threadsOption(v);
   const t0 = performance.now();
-  const session = await createSession({ model, variant: v.variant as string | undefined, inputSize: sizeOption(v), threads: intOption(v, 'threads', 0) });
+  const session = await createSession({ model, variant, inputSize, threads });
   try {
     const setupMs = performance.now() - t0;
     const [n, c, h, w] = session.info.inputShape;
@@ -18,8 +20,7 @@ async function run(v: Values): Promise<void> {
       logits = (await session.run(input)).logits;
       times.push(performance.now() - t);
     }
-    const steady = times.slice(1).sort((a, b) => a - b);
-    const p50 = steady[Math.floor(steady.length / 2)];
+    const p50 = median(times.slice(1));
     let top = 0;
     for (let i = 1; i < logits.length; i++) if (logits[i] > logits[top]) top = i;
     const result = {

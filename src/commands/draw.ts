@@ -3,8 +3,8 @@ import { renderBlockDiagram } from '../draw/block-diagram.js';
 import { blockNodeIds, subBlocks } from '../draw/block.js';
 import { renderStageStrip } from '../draw/stage-strip.js';
 import type { Graph } from '../graph/graph.js';
-import { buildNetwork, variantInfo } from '../inception/models.js';
-import { modelOption, sizeOption, UsageError, type CliCommand, type Values } from './command.js';
+import { buildNetwork } from '../inception/models.js';
+import { registryOption, UsageError, type CliCommand, type Values } from './command.js';
 
 /** Names `--block` accepts, for the error message: every stage mark, and numbered children (`repeat.0`). */
 function blockNames(g: Graph): string[] {
@@ -12,9 +12,8 @@ function blockNames(g: Graph): string[] {
 }
 
 async function run(v: Values): Promise<void> {
-  const model = modelOption(v);
-  const variant = variantInfo(model, v.variant as string | undefined).variant;
-  const g = buildNetwork(model, { variant, inputSize: sizeOption(v) });
+  const { model, variant, inputSize } = registryOption(v);
+  const g = buildNetwork(model, { variant, inputSize });
   const block = v.block as string | undefined;
   const context = `${model} (${variant})`;
   let svg: string;

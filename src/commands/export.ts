@@ -1,20 +1,19 @@
 import { writeFileSync } from 'node:fs';
-import { buildNetwork, variantInfo } from '../inception/models.js';
+import { buildNetwork } from '../inception/models.js';
 import { seededWeights } from '../inception/seeded-weights.js';
 import { EXPORT_OPSET, exportOnnx } from '../onnx/export.js';
-import { modelOption, sizeOption, UsageError, type CliCommand, type Values } from './command.js';
+import { registryOption, UsageError, type CliCommand, type Values } from './command.js';
 
 /** Builds a network with seeded weights and writes it as ONNX (opset 13, input `input` [batch, 3, H, W], output `logits`). */
 async function run(v: Values): Promise<void> {
-  const model = modelOption(v);
-  const variant = variantInfo(model, v.variant as string | undefined).variant;
+  const { model, variant, inputSize } = registryOption(v);
   const out = v.out as string | undefined;
   if (out === undefined || out === '') throw new UsageError('--out <file.onnx> is required');
   const weights = (v.weights as string | undefined) ?? 'seeded';
   if (weights !== 'seeded') {
     throw new UsageError(`--weights '${weights}' is not supported; only 'seeded' (the deterministic fixture fill) — export real weights through the API (exportOnnx)`);
   }
-  const g = buildNetwork(model, { variant, inputSize: sizeOption(v) });
+  const g = buildNetwork(model, { variant, inputSize });
   const bytes = exportOnnx(g, seededWeights(g.weights));
   try {
     writeFileSync(out, bytes);

@@ -1,10 +1,10 @@
 import { graphCost } from '../graph/cost.js';
 import { planGraph } from '../graph/compile.js';
 import { attachProfile, formatStageTable, stageRows, type StageRow } from '../draw/stage-table.js';
-import { buildNetwork, variantInfo } from '../inception/models.js';
+import { buildNetwork } from '../inception/models.js';
 import { seededInputNCHW } from '../inception/seeded-weights.js';
 import { createSession } from '../session.js';
-import { intOption, modelOption, round1, sizeOption, UsageError, type CliCommand, type Values } from './command.js';
+import { intOption, registryOption, round1, threadsOption, UsageError, type CliCommand, type Values } from './command.js';
 
 interface Profiled {
   rows: StageRow[];
@@ -15,11 +15,11 @@ interface Profiled {
 
 /**
  * Builds a session with seeded weights, runs it once (plus a warm-up), then times every step on one
- * thread (`session.profile`) and maps the steps onto the stage rows.
+ * thread (`session.profile`, on the same input) and maps the steps onto the stage rows.
  */
 async function profileStages(model: string, variant: string, v: Values, rows: StageRow[]): Promise<Profiled> {
   const session = await createSession({
-    model, variant, inputSize: sizeOption(v), batch: intOption(v, 'batch', 1, 1), threads: intOption(v, 'threads', 1),
+    model, variant, inputSize: registryOption(v).inputSize, batch: intOption(v, 'batch', 1, 1), threads: threadsOption(v, 1),
   });
   try {
     const [n, c, h, w] = session.info.inputShape;
@@ -28,7 +28,7 @@ async function profileStages(model: string, variant: string, v: Values, rows: St
     const t0 = performance.now();
     await session.run(input);
     const runMs = performance.now() - t0;
-    const profile = session.profile(intOption(v, 'repeats', 1, 1));
+    const profile = await session.profile({ input, repeats: intOption(v, 'repeats', 1, 1) });
     return { rows: attachProfile(session.graph, rows, profile), threads: session.info.threads, build: session.info.build, runMs };
   } finally {
     await session.dispose();
@@ -36,10 +36,12 @@ async function profileStages(model: string, variant: string, v: Values, rows: St
 }
 
 async function run(v: Values): Promise<void> {
-  const model = modelOption(v);
-  const variant = variantInfo(model, v.variant as string | undefined).variant;
+  const { model, variant, inputSize } = registryOption(v);
+  const batch = intOption(v, 'batch', 1, 1);
+  threadsOption(v, 1);
+  intOption(v, 'repeats', 1, 1);
   if (v.profile && !v.stages) throw new UsageError('--profile goes with --stages (it adds measured time per stage)');
-  const g = buildNetwork(model, { variant, inputSize: sizeOption(v), batch: intOption(v, 'batch', 1, 1) });
+  const g = buildNetwork(model, { variant, inputSize, batch });
   const cost = graphCost(g);
   const plan = planGraph(g);
   const stages = g.stages.map((s, i) => ({ name: s.name, shape: [...g.shape(s.value)], params: cost.stages[i].params, macs: cost.stages[i].macs }));

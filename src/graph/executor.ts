@@ -4,7 +4,8 @@
  */
 
 import type { Arena } from '../bindings/arena.js';
-import { runTask, type Kernels, type Program, type Step, type View } from '../bindings/program.js';
+import { runTask } from '../bindings/interpreter.js';
+import { stepAccess, type Kernels, type Program, type Step, type View } from '../bindings/program.js';
 
 /** Runs every task of every step in order on the calling thread (thread index `thread`). */
 export function runProgramInline(k: Kernels, program: Program, thread = 0): void {
@@ -15,14 +16,7 @@ export function runProgramInline(k: Kernels, program: Program, thread = 0): void
 
 /** The views a step writes. */
 function stepOutputs(step: Step): View[] {
-  switch (step.kind) {
-    case 'conv':
-      return step.outputs.map((o) => o.out);
-    case 'nhwcToNchw':
-      return [];
-    default:
-      return [step.out];
-  }
+  return stepAccess(step).writes;
 }
 
 /**
@@ -61,19 +55,21 @@ export interface StepProfile {
 }
 
 function outputShape(step: Step): number[] {
-  const v = step.kind === 'conv' ? step.outputs[0].out : 'out' in step ? step.out : step.kind === 'nhwcToNchw' ? step.input : undefined;
-  if (!v) return [];
-  const channels = step.kind === 'conv' ? step.outputs.reduce((s, o) => s + o.out.channels, 0) : v.channels;
-  return [v.batch, v.height, v.width, channels];
+  const writes = stepAccess(step).writes;
+  const v = writes[0];
+  return [v.batch, v.height, v.width, writes.reduce((s, w) => s + w.channels, 0)];
 }
 
 /**
  * Times each step on the calling thread (`repeats` runs, the fastest kept per step). Step times
- * with one thread; GFLOP/s counts 2 FLOPs per multiply-add.
+ * with one thread; GFLOP/s counts 2 FLOPs per multiply-add. `stage` runs before every repeat
+ * (untimed) to write the input again: a step may reuse the input's memory for its output. The
+ * caller must own the program's memory for the duration (no run in flight on other threads).
  */
-export function profileProgram(k: Kernels, program: Program, repeats = 1): StepProfile[] {
+export function profileProgram(k: Kernels, program: Program, repeats = 1, stage?: () => void): StepProfile[] {
   const best = new Array<number>(program.steps.length).fill(Infinity);
   for (let r = 0; r < repeats; r++) {
+    stage?.();
     program.steps.forEach((step, i) => {
       const t0 = performance.now();
       for (let t = 0; t < step.tasks; t++) runTask(k, program, step, t, 0);

@@ -2,7 +2,7 @@
  * The one geometry module: output sizes and padding for convolution, im2col and pooling.
  * Every kernel wrapper, graph node, network builder and test computes window geometry here.
  *
- * Conventions (see ../shared/reference/inception-architectures.md §2.2):
+ * Conventions (those of PyTorch, ONNX and TensorFlow):
  *  - explicit pads: `{ top, left, bottom, right }` (PyTorch/ONNX; asymmetric allowed);
  *  - `'same'`: TF SAME / ONNX SAME_UPPER — out = ceil(in / stride), the odd extra pixel goes
  *    bottom/right; `'same_lower'`: ONNX SAME_LOWER, the extra pixel goes top/left;

@@ -5,8 +5,9 @@
  * `out_c = x_{order[c]}·scale_c + shift_c` of 0–255 input (computed in float64, stored float32).
  * See reference/inception-architectures.md §2.4 for which weights want which.
  */
+import { checkBoolean, checkOneOf, checkOptionKeys, describeValue } from '../options.js';
 import type { RgbImage } from './decode.js';
-import { resizeImage, type Coordinates, type CropMode, type FloatRgbImage } from './resize.js';
+import { COORDINATES, CROP_MODES, resizeImage, type Coordinates, type CropMode, type FloatRgbImage } from './resize.js';
 
 /**
  * - 'torchvision': RGB, (x/255 − mean)/std, ImageNet mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225).
@@ -70,8 +71,8 @@ export function presetOf(name: string): Normalization {
 export interface PreprocessOptions {
   /** A preset name, or an explicit normalisation. */
   preset: PresetName | Normalization;
-  /** Network input [height, width]. */
-  size: readonly [number, number];
+  /** Network input: [height, width], or one number for a square (as `createSession({ inputSize })`). */
+  size: number | readonly [number, number];
   /** Centre-crop fraction in (0, 1] (timm crop_pct); undefined resizes the whole image (see resize.ts). */
   cropFraction?: number;
   cropMode?: CropMode;
@@ -94,13 +95,77 @@ function writeChw(image: FloatRgbImage, norm: Normalization, out: Float32Array, 
   }
 }
 
-function resolve(options: PreprocessOptions): { norm: Normalization; coordinates: Coordinates } {
-  const norm = typeof options.preset === 'string' ? presetOf(options.preset) : options.preset;
-  if (options.alignCorners === true && options.coordinates !== undefined && options.coordinates !== 'align_corners') {
-    throw new RangeError(`preprocess: alignCorners: true contradicts coordinates: '${options.coordinates}'`);
+const PREPROCESS_OPTION_KEYS = ['preset', 'size', 'cropFraction', 'cropMode', 'alignCorners', 'coordinates'] as const;
+
+interface Resolved {
+  norm: Normalization;
+  size: [number, number];
+  cropFraction: number | undefined;
+  cropMode: CropMode | undefined;
+  coordinates: Coordinates;
+}
+
+const isTriple = (x: unknown, ok: (n: unknown) => boolean) => Array.isArray(x) && x.length === 3 && x.every(ok);
+
+/** An explicit normalisation: `order` picks input channels 0..2, `scale` and `shift` are finite. */
+function checkNormalization(n: unknown, where: string): Normalization {
+  const o = n as Partial<Normalization>;
+  if (!isTriple(o.order, (c) => c === 0 || c === 1 || c === 2)) {
+    throw new RangeError(`${where}: preset.order must be 3 channel indices in 0..2 ([0, 1, 2] RGB, [2, 1, 0] BGR), got ${describeValue(o.order)}`);
   }
-  const coordinates = options.alignCorners ? 'align_corners' : (options.coordinates ?? 'half_pixel');
-  return { norm, coordinates };
+  for (const key of ['scale', 'shift'] as const) {
+    if (!isTriple(o[key], (x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new RangeError(`${where}: preset.${key} must be 3 finite numbers (one per output channel), got ${describeValue(o[key])}`);
+    }
+  }
+  return o as Normalization;
+}
+
+/** Checks every option before any work: known keys, a preset, a size, valid enum values. */
+function resolve(options: PreprocessOptions, where: string): Resolved {
+  if (options === undefined) throw new TypeError(`${where} takes an options object ({ ${PREPROCESS_OPTION_KEYS.join(', ')} })`);
+  const o = checkOptionKeys(options, [...PREPROCESS_OPTION_KEYS], where, '');
+  const prefix = `${where}: `;
+  const preset: unknown = o.preset;
+  let norm: Normalization;
+  if (typeof preset === 'string') norm = presetOf(preset);
+  else if (typeof preset === 'object' && preset !== null) norm = checkNormalization(preset, where);
+  else throw new RangeError(`${prefix}preset must be a preset name (${PRESET_NAMES.join(', ')}) or { order, scale, shift }, got ${describeValue(preset)}`);
+  const size: unknown = o.size;
+  if (size === undefined) throw new RangeError(`${prefix}size is required: the network input, e.g. 299 or [height, width]`);
+  const positive = (n: unknown) => Number.isInteger(n) && (n as number) >= 1;
+  const pair = Array.isArray(size) && size.length === 2 && size.every(positive);
+  if (!positive(size) && !pair) {
+    throw new RangeError(`${prefix}size must be a positive integer or [height, width] of positive integers, got ${describeValue(size)}`);
+  }
+  const cropFraction: unknown = o.cropFraction;
+  if (cropFraction !== undefined && !(typeof cropFraction === 'number' && cropFraction > 0 && cropFraction <= 1)) {
+    throw new RangeError(`${prefix}cropFraction must be a number in (0, 1] (e.g. 0.875), or undefined to resize the whole image; got ${describeValue(cropFraction)}`);
+  }
+  const cropMode = checkOneOf(o.cropMode, CROP_MODES, 'cropMode', prefix);
+  const coordinates = checkOneOf(o.coordinates, COORDINATES, 'coordinates', prefix);
+  const alignCorners = checkBoolean(o.alignCorners, 'alignCorners', prefix);
+  if (alignCorners === true && coordinates !== undefined && coordinates !== 'align_corners') {
+    throw new RangeError(`${prefix}alignCorners: true contradicts coordinates: '${coordinates}'`);
+  }
+  return {
+    norm,
+    size: typeof size === 'number' ? [size, size] : [(size as number[])[0], (size as number[])[1]],
+    cropFraction,
+    cropMode,
+    coordinates: alignCorners ? 'align_corners' : (coordinates ?? 'half_pixel'),
+  };
+}
+
+/** Throws unless `image` is an RgbImage: positive integer size and width·height·3 bytes. */
+function checkImage(image: unknown, what: string): asserts image is RgbImage {
+  const i = image as Partial<RgbImage> | null;
+  const ok = typeof i === 'object' && i !== null && Number.isInteger(i.width) && Number.isInteger(i.height) && i.width! > 0 && i.height! > 0 &&
+    typeof i.data === 'object' && i.data !== null && i.data.length === i.width! * i.height! * 3;
+  if (!ok) {
+    const got = typeof i === 'object' && i !== null ? `${describeValue(i.width)}×${describeValue(i.height)} with ${describeValue(i.data?.length)} values` : describeValue(i);
+    throw new RangeError(`${what} must be { width, height, data } with data.length = width·height·3 (an RgbImage from decodeImage/loadImage), got ${got}`);
+  }
 }
 
 /**
@@ -109,17 +174,25 @@ function resolve(options: PreprocessOptions): { norm: Normalization; coordinates
  * a bad size or crop fraction.
  */
 export function preprocess(image: RgbImage, options: PreprocessOptions): Float32Array {
-  return preprocessBatch([image], options);
+  const resolved = resolve(options, 'preprocess()');
+  checkImage(image, 'preprocess(): image');
+  return normalise([image], resolved);
 }
 
 /** `preprocess` for several images into one `[n, 3, h, w]` tensor (image i at offset i·3·h·w). */
 export function preprocessBatch(images: readonly RgbImage[], options: PreprocessOptions): Float32Array {
-  const { norm, coordinates } = resolve(options);
-  const [h, w] = options.size;
+  const resolved = resolve(options, 'preprocessBatch()');
+  if (!Array.isArray(images)) throw new TypeError(`preprocessBatch(): images must be an array of RgbImage, got ${describeValue(images)}`);
+  images.forEach((image, i) => checkImage(image, `preprocessBatch(): image ${i}`));
+  return normalise(images, resolved);
+}
+
+function normalise(images: readonly RgbImage[], r: Resolved): Float32Array {
+  const [h, w] = r.size;
   const out = new Float32Array(images.length * 3 * h * w);
   images.forEach((image, i) => {
-    const resized = resizeImage(image, { size: options.size, cropFraction: options.cropFraction, cropMode: options.cropMode, coordinates });
-    writeChw(resized, norm, out, i * 3 * h * w);
+    const resized = resizeImage(image, { size: r.size, cropFraction: r.cropFraction, cropMode: r.cropMode, coordinates: r.coordinates });
+    writeChw(resized, r.norm, out, i * 3 * h * w);
   });
   return out;
 }

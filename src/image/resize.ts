@@ -22,6 +22,7 @@
  * two differ visibly. Pre-shrink the image with the platform (canvas) if that matters.
  */
 
+import { checkOneOf, checkOptionKeys } from '../options.js';
 import type { RgbImage } from './decode.js';
 
 /** Float RGB pixels, row-major interleaved (`data[(y*width + x)*3 + c]`), values in 0–255. */
@@ -32,6 +33,8 @@ export interface FloatRgbImage {
 }
 
 export type Coordinates = 'half_pixel' | 'align_corners' | 'asymmetric';
+
+export const COORDINATES: readonly Coordinates[] = ['half_pixel', 'align_corners', 'asymmetric'];
 
 /**
  * Crop conventions:
@@ -46,6 +49,8 @@ export type Coordinates = 'half_pixel' | 'align_corners' | 'asymmetric';
  *   tf-slim resizes with TF1 `resize_bilinear(align_corners=False)`: pass `coordinates: 'asymmetric'`.
  */
 export type CropMode = 'resize-then-crop' | 'crop-then-resize';
+
+export const CROP_MODES: readonly CropMode[] = ['resize-then-crop', 'crop-then-resize'];
 
 export interface ResizeOptions {
   /** Output [height, width]. */
@@ -74,23 +79,30 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function checkSize(size: readonly [number, number]): void {
-  const [h, w] = size;
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
-    throw new RangeError(`resize: size must be two positive integers [height, width], got [${size.join(', ')}]`);
+const RESIZE_OPTION_KEYS = ['size', 'cropFraction', 'cropMode', 'coordinates'] as const;
+
+/** Throws unless `options` has only known keys, a [height, width] of positive integers and valid enum values. */
+function checkResizeOptions(options: ResizeOptions): void {
+  checkOptionKeys(options, [...RESIZE_OPTION_KEYS], 'resize options', 'resize: ');
+  const size: unknown = options.size;
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new RangeError(`resize: size must be two positive integers [height, width], got ${Array.isArray(size) ? `[${size.join(', ')}]` : String(size)}`);
   }
+  checkOneOf(options.cropMode, CROP_MODES, 'cropMode', 'resize: ');
+  checkOneOf(options.coordinates, COORDINATES, 'coordinates', 'resize: ');
+  const f: unknown = options.cropFraction;
+  if (f !== undefined && !(typeof f === 'number' && f > 0 && f <= 1)) throw new RangeError(`resize: cropFraction must be in (0, 1], got ${String(f)}`);
 }
 
 /** The plan for resizing a `width × height` image with `options` (see `CropMode`). */
 export function planResize(width: number, height: number, options: ResizeOptions): ResizePlan {
-  checkSize(options.size);
+  checkResizeOptions(options);
   const [h, w] = options.size;
   const whole = { top: 0, left: 0, height, width };
   const f = options.cropFraction;
   if (f === undefined) {
     return { source: whole, resized: { height: h, width: w }, window: { top: 0, left: 0, height: h, width: w } };
   }
-  if (!(f > 0 && f <= 1)) throw new RangeError(`resize: cropFraction must be in (0, 1], got ${f}`);
   if ((options.cropMode ?? 'resize-then-crop') === 'crop-then-resize') {
     const top = Math.floor((height - height * f) / 2);
     const left = Math.floor((width - width * f) / 2);

@@ -13,6 +13,7 @@ import { inceptionV3, type InceptionV3Variant } from './inception-v3.js';
 import { inceptionV4, type InceptionV4Variant } from './inception-v4.js';
 import type { PresetName } from '../image/preprocess.js';
 import type { NetworkOptions } from './layers.js';
+import { describeValue, inputSizeProblem } from '../options.js';
 
 /**
  * Input normalisation the weights expect (reference §2.4); the numbers live in
@@ -124,7 +125,8 @@ function entryOf(name: string): ModelEntry<string> {
 export function variantInfo(name: string, variant?: string): VariantInfo & { variant: string } {
   const entry = entryOf(name);
   const v = variant ?? entry.defaultVariant;
-  const info = entry.variants[v];
+  // An own-property lookup: 'constructor' or '__proto__' must not find Object.prototype's members.
+  const info = Object.hasOwn(entry.variants, v) ? entry.variants[v] : undefined;
   if (info === undefined) {
     throw new GraphError(`network '${name}' has no variant '${v}'; known: ${Object.keys(entry.variants).join(', ')}`);
   }
@@ -139,6 +141,11 @@ export function variantInfo(name: string, variant?: string): VariantInfo & { var
 export function buildNetwork(name: string, options: BuildOptions = {}): Graph {
   const entry = entryOf(name);
   const info = variantInfo(name, options.variant);
+  const sizeProblem = inputSizeProblem(options.inputSize);
+  if (sizeProblem) throw new GraphError(sizeProblem);
+  if (options.batch !== undefined && !(Number.isInteger(options.batch) && options.batch > 0)) {
+    throw new GraphError(`batch must be a positive integer, got ${describeValue(options.batch)}`);
+  }
   const size = options.inputSize ?? info.inputSize;
   const [inputH, inputW] = typeof size === 'number' ? [size, size] : size;
   if (options.aux === true && !info.aux) throw new GraphError(`network '${name}' variant '${info.variant}' has no aux heads`);

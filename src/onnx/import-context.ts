@@ -18,11 +18,39 @@ import { Graph, GraphError, formatShape } from '../graph/graph.js';
 import type { Pads } from '../graph/geometry.js';
 import { weightNamesOf, type ValueId } from '../graph/nodes.js';
 import { AttrType, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
-import { tensorToFloat32, tensorToInts, type ExternalDataReader } from './tensor.js';
+import { elementCount, tensorToFloat32, tensorToInts, type ExternalDataReader } from './tensor.js';
 
 export class OnnxImportError extends Error {
   override name = 'OnnxImportError';
 }
+
+/**
+ * Most nodes a model may have. The largest Inception export has about 1,500; the bound keeps
+ * the import and everything after it (passes, planning, scheduling) to a fixed amount of work.
+ */
+export const MAX_ONNX_NODES = 100_000;
+
+/** The most weight bytes a session can hold: its (32-bit) WebAssembly memory is at most 4 GiB. */
+export const MAX_WEIGHT_BYTES = 2 ** 32;
+
+/** An inclusive range an integer attribute must lie in. */
+export interface IntRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Ranges of the integer attributes. The kernels compute in 32-bit ints, so a value is checked at
+ * import instead of being truncated there: input dims are at most 2^20 (import.ts), and windows,
+ * strides, dilations, pads, groups and LRN sizes within 2^20 keep every product with them in range.
+ */
+export const SIZE: IntRange = { min: 1, max: 1 << 20 };
+export const PAD: IntRange = { min: 0, max: 1 << 20 };
+export const FLAG: IntRange = { min: 0, max: 1 };
+/** An axis of a tensor of rank ≤ 4 (Flatten's axis may equal the rank); the handler narrows it. */
+export const AXIS: IntRange = { min: -4, max: 4 };
+
+const inRange = (v: number, r: IntRange) => Number.isSafeInteger(v) && v >= r.min && v <= r.max;
 
 export type Val =
   | { kind: 'value'; id: ValueId }
@@ -52,40 +80,107 @@ export class Importer {
   readonly weights = new Map<string, Float32Array>();
   readonly values = new Map<string, Val>();
   private readonly nodeNames = new Set<string>();
+  /** Next suffix to try per base name: finding a free name stays O(1) however often a name repeats. */
+  private readonly nextSuffix = new Map<string, number>();
+  /** Each tensor's float values, decoded once however many nodes read it. */
+  private readonly decoded = new Map<OnnxTensor, Float32Array>();
+  private readonly nonNegativeMemo = new Map<ValueId, boolean>();
+  /**
+   * Bytes of float weights the nodes have asked for, a tensor counted once per use: each use
+   * becomes its own packed copy in the session's memory, so this is a lower bound on what the
+   * model needs there, and it is checked against `maxWeightBytes` before anything is decoded.
+   */
+  private weightBytesUsed = 0;
 
-  constructor(readonly opset: number, readonly readExternal: ExternalDataReader | undefined) {}
+  constructor(
+    readonly opset: number,
+    readonly readExternal: ExternalDataReader | undefined,
+    readonly maxWeightBytes: number,
+  ) {}
+
+  private unique(base: string, taken: { has(name: string): boolean }, separator: string): string {
+    if (!taken.has(base)) return base;
+    let k = this.nextSuffix.get(separator + base) ?? 2;
+    while (taken.has(`${base}${separator}${k}`)) k++;
+    this.nextSuffix.set(separator + base, k + 1);
+    return `${base}${separator}${k}`;
+  }
 
   /** A node name unused so far (ONNX node names may be empty or repeated). */
   uniqueNodeName(base: string): string {
-    let name = base;
-    for (let k = 2; this.nodeNames.has(name); k++) name = `${base}_${k}`;
+    const name = this.unique(base, this.nodeNames, '_');
     this.nodeNames.add(name);
     return name;
   }
 
   /** Registers `data` as a Graph weight named after its initializer (suffixed when shared). */
   addWeight(base: string, data: Float32Array): string {
-    let name = base === '' ? 'weight' : base;
-    for (let k = 2; this.weights.has(name); k++) name = `${base}#${k}`;
+    const name = this.unique(base === '' ? 'weight' : base, this.weights, '#');
     this.weights.set(name, data);
     return name;
   }
 
-  /** Whether value `v` can never be negative (so zero padding equals −∞ padding for max pooling). */
-  nonNegative(v: ValueId): boolean {
-    const node = this.g.node(v);
-    switch (node.kind) {
-      case 'relu':
-      case 'softmax':
-        return true;
-      case 'maxPool':
-      case 'avgPool':
-      case 'globalAvgPool':
-      case 'concat':
-        return node.inputs.every((x) => this.nonNegative(x));
-      default:
-        return false;
+  /**
+   * Counts `bytes` of weights against `maxWeightBytes`; throws, naming `what`, when they do not fit.
+   * Called before the bytes are allocated.
+   */
+  reserveWeightBytes(bytes: number, what: string): void {
+    this.weightBytesUsed += bytes;
+    if (this.weightBytesUsed > this.maxWeightBytes) {
+      throw new OnnxImportError(
+        `${what} takes the model's weights past maxWeightBytes = ${this.maxWeightBytes} bytes ` +
+          `(${this.weightBytesUsed} bytes so far, each use of a shared weight counted, as the session holds one copy per use): ` +
+          (this.maxWeightBytes < MAX_WEIGHT_BYTES
+            ? 'raise maxMemoryBytes (maxWeightBytes when importing directly), or use a smaller model'
+            : 'a session\'s memory holds at most 4 GiB; use a smaller model'),
+      );
     }
+  }
+
+  /** The float values of `t`, decoded on first use and shared by every later one. */
+  decodeFloats(t: OnnxTensor, decode: () => Float32Array): Float32Array {
+    let data = this.decoded.get(t);
+    if (data === undefined) (data = decode()), this.decoded.set(t, data);
+    return data;
+  }
+
+  /**
+   * Whether value `v` can never be negative (so zero padding equals −∞ padding for max pooling).
+   * Iterative and memoised: a chain of pools, or Concats reading one value twice, is walked once.
+   */
+  nonNegative(v: ValueId): boolean {
+    const stack: ValueId[] = [v];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (this.nonNegativeMemo.has(top)) {
+        stack.pop();
+        continue;
+      }
+      const node = this.g.node(top);
+      let result: boolean | undefined;
+      switch (node.kind) {
+        case 'relu':
+        case 'softmax':
+          result = true;
+          break;
+        case 'maxPool':
+        case 'avgPool':
+        case 'globalAvgPool':
+        case 'concat': {
+          const pending = node.inputs.filter((x) => !this.nonNegativeMemo.has(x));
+          for (const x of pending) stack.push(x);
+          if (pending.length === 0) result = node.inputs.every((x) => this.nonNegativeMemo.get(x));
+          break;
+        }
+        default:
+          result = false;
+      }
+      if (result !== undefined) {
+        this.nonNegativeMemo.set(top, result);
+        stack.pop();
+      }
+    }
+    return this.nonNegativeMemo.get(v)!;
   }
 }
 
@@ -151,10 +246,11 @@ export class NodeCtx {
     return a;
   }
 
-  int(name: string, fallback: number): number {
+  /** An INT attribute (or `fallback` when absent), which must lie in `range`. */
+  int(name: string, fallback: number, range: IntRange): number {
     const a = this.typed(name, AttrType.INT);
     const v = a === undefined ? fallback : (a.i ?? 0);
-    if (!Number.isSafeInteger(v)) throw this.fail(`attribute '${name}' = ${v} is out of range`);
+    if (!inRange(v, range)) throw this.fail(`attribute '${name}' = ${v} is out of range; allowed: ${range.min}..${range.max}`);
     return v;
   }
 
@@ -168,20 +264,25 @@ export class NodeCtx {
     return a === undefined ? fallback : new TextDecoder().decode(a.s ?? new Uint8Array(0));
   }
 
-  ints(name: string, fallback: readonly number[] | undefined): number[] | undefined {
+  /**
+   * An INTS attribute (or `fallback` when absent), every element in `range`. A fallback derived
+   * from the file (a kernel size from the weight's dims) is checked like the attribute.
+   */
+  ints(name: string, fallback: readonly number[] | undefined, range: IntRange): number[] | undefined {
     const a = this.typed(name, AttrType.INTS);
-    if (a === undefined) return fallback === undefined ? undefined : [...fallback];
-    for (const v of a.ints) if (!Number.isSafeInteger(v)) throw this.fail(`attribute '${name}' holds ${v}, out of range`);
-    return [...a.ints];
+    const v = a !== undefined ? a.ints : fallback;
+    if (v === undefined) return undefined;
+    for (const x of v) {
+      if (!inRange(x, range)) throw this.fail(`attribute '${name}' holds ${x}, out of range; allowed: ${range.min}..${range.max} each`);
+    }
+    return [...v];
   }
 
-  /** An INTS attribute of exactly `length` integers, each ≥ `min`. */
-  intList(name: string, length: number, min: number, fallback?: readonly number[]): number[] {
-    const v = this.ints(name, fallback);
+  /** An INTS attribute of exactly `length` integers, each in `range`. */
+  intList(name: string, length: number, range: IntRange, fallback?: readonly number[]): number[] {
+    const v = this.ints(name, fallback, range);
     if (v === undefined) throw this.fail(`attribute '${name}' is required`);
-    if (v.length !== length || v.some((x) => x < min)) {
-      throw this.fail(`attribute '${name}' = [${v.join(', ')}] must be ${length} integers ≥ ${min} (2-D ops only)`);
-    }
+    if (v.length !== length) throw this.fail(`attribute '${name}' = [${v.join(', ')}] must be ${length} integers (2-D ops only)`);
     return v;
   }
 
@@ -253,11 +354,26 @@ export class NodeCtx {
     return this.inputName(i) === '' ? undefined : this.constant(i);
   }
 
+  /**
+   * The values of float tensor `t`, counted against the weight budget for this use and decoded
+   * only on the first. The array is shared by every use: callers must not modify it.
+   */
   floats(t: OnnxTensor, what: string): Float32Array {
     try {
-      return tensorToFloat32(t, `${what} '${t.name}' of node '${this.name}'`, this.imp.readExternal);
+      const label = `${what} '${t.name}' of node '${this.name}'`;
+      this.reserveFloats(elementCount(t, label), `${what} '${t.name}'`);
+      return this.imp.decodeFloats(t, () => tensorToFloat32(t, label, this.imp.readExternal));
     } catch (e) {
-      throw e instanceof Error ? this.fail(e.message) : e;
+      throw e instanceof Error && !(e instanceof OnnxImportError) ? this.fail(e.message) : e;
+    }
+  }
+
+  /** Counts `count` float32 weights of `what` (this node's) against the budget. */
+  reserveFloats(count: number, what: string): void {
+    try {
+      this.imp.reserveWeightBytes(4 * count, what);
+    } catch (e) {
+      throw e instanceof OnnxImportError ? this.fail(e.message) : e;
     }
   }
 

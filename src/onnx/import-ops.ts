@@ -8,7 +8,7 @@
 import { formatShape } from '../graph/graph.js';
 import type { Padding, Pads } from '../graph/geometry.js';
 import type { ValueId } from '../graph/nodes.js';
-import { decimalOfFloat32, type NodeCtx } from './import-context.js';
+import { AXIS, decimalOfFloat32, FLAG, PAD, SIZE, type NodeCtx } from './import-context.js';
 import { DataType, type OnnxTensor } from './onnx-proto.js';
 import { float32Tensor } from './tensor.js';
 
@@ -19,7 +19,7 @@ const isZero = (p: Pads) => p.top === 0 && p.left === 0 && p.bottom === 0 && p.r
 /** Padding of a Conv/Pool from auto_pad / pads, plus the pads of a zero Pad folded into it. */
 function windowPadding(c: NodeCtx, folded: Pads): Padding {
   const autoPad = c.string('auto_pad', 'NOTSET');
-  const p = c.intList('pads', 4, 0, [0, 0, 0, 0]);
+  const p = c.intList('pads', 4, PAD, [0, 0, 0, 0]);
   const own: Pads = { top: p[0], left: p[1], bottom: p[2], right: p[3] };
   switch (autoPad) {
     case 'NOTSET':
@@ -38,14 +38,12 @@ function windowPadding(c: NodeCtx, folded: Pads): Padding {
 }
 
 function noDilation(c: NodeCtx): void {
-  const d = c.intList('dilations', 2, 1, [1, 1]);
+  const d = c.intList('dilations', 2, SIZE, [1, 1]);
   if (d[0] !== 1 || d[1] !== 1) throw c.fail(`attribute 'dilations' = [${d.join(', ')}] is not supported; supported: [1, 1]`);
 }
 
 function flag(c: NodeCtx, name: string): boolean {
-  const v = c.int(name, 0);
-  if (v !== 0 && v !== 1) throw c.fail(`attribute '${name}' = ${v} must be 0 or 1`);
-  return v === 1;
+  return c.int(name, 0, FLAG) === 1;
 }
 
 /** [rows, cols] row-major → [cols, rows] row-major. */
@@ -62,13 +60,13 @@ function conv(c: NodeCtx): void {
   const w = c.constant(1);
   if (w.dims.length !== 4) throw c.fail(`weight '${w.name}' must be 4-D [out, in/group, kH, kW], got dims [${w.dims.join(', ')}]`);
   const [outChannels, inPerGroup, kernelH, kernelW] = w.dims;
-  const kernel = c.intList('kernel_shape', 2, 1, [kernelH, kernelW]);
+  const kernel = c.intList('kernel_shape', 2, SIZE, [kernelH, kernelW]);
   if (kernel[0] !== kernelH || kernel[1] !== kernelW) {
     throw c.fail(`kernel_shape [${kernel.join(', ')}] disagrees with weight '${w.name}' dims [${w.dims.join(', ')}]`);
   }
-  const [strideH, strideW] = c.intList('strides', 2, 1, [1, 1]);
+  const [strideH, strideW] = c.intList('strides', 2, SIZE, [1, 1]);
   noDilation(c);
-  const group = c.int('group', 1);
+  const group = c.int('group', 1, SIZE);
   if (group !== 1 && group !== channels) {
     throw c.fail(`attribute 'group' = ${group} is not supported; supported: 1, or the input channels (${channels}) for a depthwise conv`);
   }
@@ -94,8 +92,8 @@ function pool(kind: 'max' | 'avg'): Handler {
       : ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides']);
     const { id: x, pads: folded, padNode } = c.paddedValue(0);
     c.featureMap(x);
-    const [kernelH, kernelW] = c.intList('kernel_shape', 2, 1);
-    const [strideH, strideW] = c.intList('strides', 2, 1, [1, 1]);
+    const [kernelH, kernelW] = c.intList('kernel_shape', 2, SIZE);
+    const [strideH, strideW] = c.intList('strides', 2, SIZE, [1, 1]);
     if (kind === 'max') noDilation(c);
     const ceilMode = flag(c, 'ceil_mode');
     let countIncludePad = kind === 'avg' && flag(c, 'count_include_pad');
@@ -104,7 +102,7 @@ function pool(kind: 'max' | 'avg'): Handler {
         throw c.fail(`the zero Pad '${padNode}' before it cannot become MaxPool padding (−∞) because the padded tensor can be negative`);
       }
       if (kind === 'avg') {
-        const own = c.intList('pads', 4, 0, [0, 0, 0, 0]);
+        const own = c.intList('pads', 4, PAD, [0, 0, 0, 0]);
         if (!countIncludePad && own.some((v) => v !== 0)) {
           throw c.fail(`the zero Pad '${padNode}' counts in the average but the pool's own pads [${own.join(', ')}] do not (count_include_pad 0); they cannot be folded into one pool`);
         }
@@ -122,8 +120,8 @@ function pool(kind: 'max' | 'avg'): Handler {
 
 function batchNormalization(c: NodeCtx): void {
   c.attributes(['epsilon', 'momentum', 'spatial', 'training_mode', 'is_test', 'consumed_inputs']);
-  if (c.int('training_mode', 0) !== 0) throw c.fail('training_mode 1 is not supported; export the model in eval mode');
-  if (c.int('spatial', 1) !== 1) throw c.fail("attribute 'spatial' = 0 is not supported; supported: 1");
+  if (c.int('training_mode', 0, FLAG) !== 0) throw c.fail('training_mode 1 is not supported; export the model in eval mode');
+  if (c.int('spatial', 1, FLAG) !== 1) throw c.fail("attribute 'spatial' = 0 is not supported; supported: 1");
   const x = c.value(0);
   const shape = c.g.shape(x);
   const channels = shape[shape.length - 1];
@@ -173,7 +171,7 @@ function globalAveragePool(c: NodeCtx): void {
 function concat(c: NodeCtx): void {
   c.attributes(['axis']);
   if (c.attr('axis') === undefined) throw c.fail("attribute 'axis' is required");
-  const axis = c.int('axis', 1);
+  const axis = c.int('axis', 1, AXIS);
   const xs = c.node.input.map((_, i) => c.value(i));
   for (const x of xs) c.featureMap(x, `every input (channel concat of NCHW feature maps only), but '${c.g.node(x).name}'`);
   if (axis !== 1 && axis !== -3) throw c.fail(`attribute 'axis' = ${axis} is not supported; supported: 1 (channels)`);
@@ -235,7 +233,7 @@ function pad(c: NodeCtx): void {
   let pads: number[];
   let value = 0;
   if (old) {
-    pads = c.ints('pads', undefined) ?? [];
+    pads = c.ints('pads', undefined, { min: -PAD.max, max: PAD.max }) ?? [];
     value = c.float('value', 0);
   } else {
     pads = c.intsOf(c.constant(1), 'pads');
@@ -245,6 +243,7 @@ function pad(c: NodeCtx): void {
   if (value !== 0) throw c.fail(`constant value ${value} is not supported; supported: 0`);
   if (pads.length !== 8) throw c.fail(`pads [${pads.join(', ')}] must have 8 entries (4-D NCHW)`);
   if (pads.some((p) => !Number.isSafeInteger(p) || p < 0)) throw c.fail(`pads [${pads.join(', ')}]: negative pads (cropping) are not supported`);
+  if (pads.some((p) => p > PAD.max)) throw c.fail(`pads [${pads.join(', ')}] are out of range; allowed: ${PAD.min}..${PAD.max} each`);
   if (pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0) {
     throw c.fail(`pads [${pads.join(', ')}]: padding the batch or channel axis is not supported`);
   }
@@ -252,10 +251,11 @@ function pad(c: NodeCtx): void {
   const base = src.kind === 'pad' ? src.source : c.value(0);
   const acc: Pads = src.kind === 'pad' ? src.pads : { top: 0, left: 0, bottom: 0, right: 0 };
   c.featureMap(base);
-  c.output(0, {
-    kind: 'pad', source: base, node: c.name,
-    pads: { top: acc.top + pads[2], left: acc.left + pads[3], bottom: acc.bottom + pads[6], right: acc.right + pads[7] },
-  });
+  const total: Pads = { top: acc.top + pads[2], left: acc.left + pads[3], bottom: acc.bottom + pads[6], right: acc.right + pads[7] };
+  if (Object.values(total).some((p) => p > PAD.max)) {
+    throw c.fail(`pads [${pads.join(', ')}] after the Pads before it total ${JSON.stringify(total)}, out of range; allowed: ${PAD.min}..${PAD.max} each`);
+  }
+  c.output(0, { kind: 'pad', source: base, node: c.name, pads: total });
 }
 
 function intTensor(dims: number[], values: number[]): OnnxTensor {
@@ -287,7 +287,7 @@ function flattenTo2d(c: NodeCtx, x: ValueId): void {
 
 function flatten(c: NodeCtx): void {
   c.attributes(['axis']);
-  const axis = c.int('axis', 1);
+  const axis = c.int('axis', 1, AXIS);
   const x = c.value(0);
   const rank = c.g.shape(x).length;
   if (axis !== 1 && axis !== 1 - rank) throw c.fail(`attribute 'axis' = ${axis} is not supported; supported: 1 (→ [N, C·H·W])`);
@@ -321,7 +321,9 @@ function fcWeight(c: NodeCtx, inFeatures: number, transB: boolean): { weight: Fl
     throw c.fail(`weight '${t.name}' dims [${t.dims.join(', ')}]${transB ? ' (transB 1)' : ''} takes ${inB} input features; the input has ${inFeatures}`);
   }
   const data = c.floats(t, 'weight');
-  return { weight: transB ? data : transpose(data, rows, cols), outFeatures };
+  if (transB) return { weight: data, outFeatures };
+  c.reserveFloats(data.length, `the transposed weight '${t.name}'`);
+  return { weight: transpose(data, rows, cols), outFeatures };
 }
 
 function matrixInput(c: NodeCtx): [ValueId, number] {
@@ -362,8 +364,7 @@ function matMul(c: NodeCtx): void {
 function lrn(c: NodeCtx): void {
   c.attributes(['alpha', 'beta', 'bias', 'size']);
   if (c.attr('size') === undefined) throw c.fail("attribute 'size' is required");
-  const size = c.int('size', 1);
-  if (size < 1) throw c.fail(`attribute 'size' = ${size} must be ≥ 1`);
+  const size = c.int('size', 1, SIZE);
   const x = c.value(0);
   c.featureMap(x);
   c.result(c.g.lrn(c.graphName(), x, { size, alpha: c.float('alpha', 1e-4), beta: c.float('beta', 0.75), k: c.float('bias', 1) }));
@@ -387,7 +388,7 @@ function softmax(c: NodeCtx): void {
   c.attributes(['axis']);
   const x = c.value(0);
   const s = c.g.shape(x);
-  const axis = c.int('axis', c.opset >= 13 ? -1 : 1);
+  const axis = c.int('axis', c.opset >= 13 ? -1 : 1, AXIS);
   const rank = s.length;
   // The Graph's softmax runs over the last NHWC axis = ONNX axis 1 of a 4-D tensor.
   const channelAxis = axis === 1 || axis === 1 - rank;

@@ -17,12 +17,12 @@
 
 import type { Graph } from '../graph/graph.js';
 import type { ValueId } from '../graph/nodes.js';
-import { Importer, NodeCtx, OnnxImportError } from './import-context.js';
+import { Importer, MAX_ONNX_NODES, MAX_WEIGHT_BYTES, NodeCtx, OnnxImportError } from './import-context.js';
 import { OPS, SUPPORTED_OPS } from './import-ops.js';
 import { decodeModel, OnnxFormatError, type OnnxDim, type OnnxGraph, type OnnxValueInfo } from './onnx-proto.js';
 import { checkExternalLocation, dataTypeName, type ExternalDataReader } from './tensor.js';
 
-export { OnnxImportError } from './import-context.js';
+export { MAX_ONNX_NODES, OnnxImportError } from './import-context.js';
 export { OnnxFormatError } from './onnx-proto.js';
 export { SUPPORTED_OPS } from './import-ops.js';
 
@@ -35,6 +35,12 @@ export interface OnnxImportOptions {
   allowResize?: boolean;
   /** Directory of external tensor data when the model is given as bytes (default: the model file's directory). */
   externalDataDir?: string;
+  /**
+   * Most bytes of float32 weights the import may produce, a weight shared by several nodes counted
+   * once per use (the session packs one copy per use). Checked before each tensor is decoded.
+   * Default 4 GiB, the most a session's memory can hold; a session passes its `maxMemoryBytes`.
+   */
+  maxWeightBytes?: number;
 }
 
 export interface OnnxBytesImportOptions extends OnnxImportOptions {
@@ -42,15 +48,26 @@ export interface OnnxBytesImportOptions extends OnnxImportOptions {
   readExternal?: ExternalDataReader;
 }
 
-/** A graph input or output: its ONNX name and resolved shape in ONNX order (NCHW, or [N, F]). */
+/**
+ * Order of a tensor's values as the model file defines it: 'nchw' for a 4-D feature map (ONNX's
+ * own order; the engine computes NHWC, so a session transposes such an output when it copies it
+ * out), 'features' for [N, F] (the same in either order).
+ */
+export type OnnxLayout = 'nchw' | 'features';
+
+/** A graph input or output: its ONNX name, resolved shape in ONNX order (NCHW, or [N, F]) and layout. */
 export interface OnnxTensorInfo {
   name: string;
   shape: number[];
+  layout: OnnxLayout;
 }
 
 export interface ImportedOnnx {
   graph: Graph;
-  /** Weights by Graph weight name, in framework layout. */
+  /**
+   * Weights by Graph weight name, in framework layout. An initializer read by several nodes is
+   * one array under several names (`W`, `W#2`, …): treat the arrays as read-only.
+   */
   weights: Map<string, Float32Array>;
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
@@ -133,6 +150,10 @@ function onnxOrder(shape: readonly number[]): number[] {
   return shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : [...shape];
 }
 
+function tensorInfo(name: string, graphShape: readonly number[]): OnnxTensorInfo {
+  return { name, shape: onnxOrder(graphShape), layout: graphShape.length === 4 ? 'nchw' : 'features' };
+}
+
 function checkDeclaredOutput(info: OnnxValueInfo, actual: number[], resized: boolean): void {
   if (info.shape === undefined) return;
   const declared = info.shape;
@@ -151,7 +172,14 @@ export function importOnnxBytes(bytes: Uint8Array, options: OnnxBytesImportOptio
   const graph = model.graph!;
   const opset = opsetOf(model.opsetImport);
   if (graph.sparseInitializers > 0) throw new OnnxImportError(`the model has ${graph.sparseInitializers} sparse initializer(s), which are not supported`);
-  const imp = new Importer(opset, options.readExternal);
+  if (graph.node.length > MAX_ONNX_NODES) {
+    throw new OnnxImportError(`the model has ${graph.node.length} nodes; at most ${MAX_ONNX_NODES} are supported (Inception networks have about 1,500)`);
+  }
+  const maxWeightBytes = options.maxWeightBytes ?? MAX_WEIGHT_BYTES;
+  if (!Number.isSafeInteger(maxWeightBytes) || maxWeightBytes < 1) {
+    throw new OnnxImportError(`maxWeightBytes must be a positive integer (bytes), got ${maxWeightBytes}`);
+  }
+  const imp = new Importer(opset, options.readExternal, maxWeightBytes);
 
   const input = graphInput(graph);
   const [dn, dc, dh, dw] = input.shape!;
@@ -187,61 +215,61 @@ export function importOnnxBytes(bytes: Uint8Array, options: OnnxBytesImportOptio
     if (v === undefined) throw new OnnxImportError(`graph output '${info.name}' is not produced by any node`);
     const id: ValueId = new NodeCtx(imp, { name: info.name, opType: 'graph output', domain: '', input: [info.name], output: [], attribute: [] }, -1).value(0);
     imp.g.markOutput(id);
-    const shape = onnxOrder(imp.g.shape(id));
-    checkDeclaredOutput(info, shape, resized);
-    return { name: info.name, shape };
+    const out = tensorInfo(info.name, imp.g.shape(id));
+    checkDeclaredOutput(info, out.shape, resized);
+    return out;
   });
 
   return {
     graph: imp.g,
     weights: imp.weights,
-    inputs: [{ name: input.name, shape: onnxOrder(imp.g.shape(inputId)) }],
+    inputs: [tensorInfo(input.name, imp.g.shape(inputId))],
     outputs,
     opset,
     producer: `${model.producerName} ${model.producerVersion}`.trim(),
   };
 }
 
+/** Largest .onnx file read: protobuf caps a message at 2 GiB; larger models keep weights in external data. */
+const MAX_ONNX_FILE_BYTES = 2 ** 31;
+
 /**
  * Imports an ONNX model from a file path (Node) or bytes. External tensor data is read from the
- * model file's directory, or `options.externalDataDir`, and never from outside it.
+ * model file's directory, or `options.externalDataDir`, and never from outside it: each data file
+ * must be a regular file whose real path is inside that folder's (src/io/model-files.ts), and only
+ * the byte range the tensor needs is read, after its size has been checked.
  */
 export async function importOnnx(source: Uint8Array | string, options: OnnxImportOptions = {}): Promise<ImportedOnnx> {
   const needsFs = typeof source === 'string' || options.externalDataDir !== undefined;
   if (!needsFs) return importOnnxBytes(source as Uint8Array, options);
-  const fs = await import('node:fs');
+  const files = await import('../io/model-files.js');
   const path = await import('node:path');
-  let bytes: Uint8Array;
-  if (typeof source === 'string') {
-    try {
-      bytes = fs.readFileSync(source);
-    } catch (e) {
-      throw new OnnxFormatError(`cannot read ONNX model '${source}': ${(e as Error).message}`);
-    }
-  } else bytes = source;
+  const formatError = (message: string) => new OnnxFormatError(message);
+  const bytes = typeof source === 'string'
+    ? files.readModelFile(source, MAX_ONNX_FILE_BYTES, `ONNX model '${source}'`, formatError)
+    : source;
   const dir = options.externalDataDir ?? path.dirname(source as string);
-  const readExternal: ExternalDataReader = (location, offset, length) => {
-    const file = path.join(dir, checkExternalLocation(location, 'external data'));
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (e) {
-      throw new OnnxFormatError(`external data file '${location}' cannot be opened in '${dir}': ${(e as Error).message}`);
+  let folder: InstanceType<typeof files.ModelFolder> | undefined;
+  const readExternal: ExternalDataReader = (location, offset, length, expected, what) => {
+    checkExternalLocation(location, what);
+    const name = `${what}: external data '${location}'`;
+    if (length !== undefined && length !== expected) {
+      throw new OnnxFormatError(`${name}: 'length' is ${length}, the tensor's dims and type need ${expected} bytes`);
     }
+    folder ??= new files.ModelFolder(dir, `external data of the ONNX model in '${dir}'`, formatError);
+    const file = folder.open(location, name, formatError);
     try {
-      const size = fs.fstatSync(fd).size;
-      if (offset > size) throw new OnnxFormatError(`external data file '${location}' has ${size} bytes; offset ${offset} is past its end`);
-      const n = Math.min(length ?? size - offset, size - offset);
-      const out = new Uint8Array(n);
-      let done = 0;
-      while (done < n) {
-        const got = fs.readSync(fd, out, done, n - done, offset + done);
-        if (got === 0) break;
-        done += got;
+      if (offset > file.size) throw new OnnxFormatError(`${name} holds ${file.size} bytes; 'offset' ${offset} is past its end`);
+      const available = file.size - offset;
+      if (available < expected || (length === undefined && available !== expected)) {
+        throw new OnnxFormatError(
+          `${name} holds ${available} bytes from offset ${offset}; the tensor needs ${expected} — ` +
+            'the data file is truncated or belongs to another model',
+        );
       }
-      return out.subarray(0, done);
+      return file.read(offset, expected);
     } finally {
-      fs.closeSync(fd);
+      file.close();
     }
   };
   return importOnnxBytes(bytes, { ...options, readExternal });

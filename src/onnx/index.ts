@@ -4,7 +4,7 @@
  */
 export {
   importOnnx, importOnnxBytes, OnnxFormatError, OnnxImportError, SUPPORTED_OPS,
-  type ImportedOnnx, type OnnxBytesImportOptions, type OnnxImportOptions, type OnnxTensorInfo,
+  type ImportedOnnx, type OnnxBytesImportOptions, type OnnxImportOptions, type OnnxLayout, type OnnxTensorInfo,
 } from './import.js';
 export { EXPORT_IR_VERSION, EXPORT_OPSET, exportOnnx, graphToOnnxModel, OnnxExportError } from './export.js';
 export type { ExternalDataReader } from './tensor.js';

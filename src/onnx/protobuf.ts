@@ -319,7 +319,7 @@ export class ProtoWriter {
     this.rawVarint(sub.length);
     sub.flush();
     this.flush();
-    this.parts.push(...sub.parts);
+    for (const part of sub.parts) this.parts.push(part); // not push(...parts): a graph has more parts than a call has arguments
     this.total += sub.length;
     return this;
   }

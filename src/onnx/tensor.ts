@@ -8,13 +8,16 @@
  * allocate gigabytes.
  */
 
+import { RELATIVE_PATH_RULE, relativePathProblem } from '../io/relative-path.js';
 import { DATA_TYPE_NAMES, DataType, OnnxFormatError, type OnnxTensor } from './onnx-proto.js';
 
 /**
  * Reads `length` bytes (or to the end when undefined) at `offset` of the external file `location`
- * (a path relative to the model's directory, already checked to stay inside it).
+ * (a path relative to the model's directory, already checked by `checkExternalLocation`).
+ * `expected` is the byte count the tensor's dims and type need: a reader refuses a range of any
+ * other size before reading it. `what` names the tensor for messages.
  */
-export type ExternalDataReader = (location: string, offset: number, length: number | undefined) => Uint8Array;
+export type ExternalDataReader = (location: string, offset: number, length: number | undefined, expected: number, what: string) => Uint8Array;
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -38,12 +41,13 @@ export function elementCount(t: OnnxTensor, what: string): number {
   return n;
 }
 
-/** A relative path that cannot leave the model's directory, or an error. */
+/**
+ * A relative path that cannot leave the model's directory (relative-path.ts), or an error. The
+ * message does not repeat the location: it may be an absolute path outside the folder.
+ */
 export function checkExternalLocation(location: string, what: string): string {
-  const parts = location.split(/[\\/]/);
-  if (location === '' || location.startsWith('/') || /^[a-zA-Z]:/.test(location) || parts.includes('..') || location.includes('\0')) {
-    throw new OnnxFormatError(`${what}: external data location '${location}' must be a relative path inside the model's directory`);
-  }
+  const problem = relativePathProblem(location);
+  if (problem !== undefined) throw new OnnxFormatError(`${what}: external data 'location' ${RELATIVE_PATH_RULE}: ${problem}`);
   return location;
 }
 
@@ -70,7 +74,9 @@ function rawBytes(t: OnnxTensor, what: string, readExternal: ExternalDataReader 
         '(or pass `externalDataDir`) so the data file can be read',
       );
     }
-    const bytes = readExternal(location, offset, length);
+    const elementBytes = ELEMENT_BYTES[t.dataType];
+    if (elementBytes === undefined) throw new OnnxFormatError(`${what}: external data of ${dataTypeName(t.dataType)} is not supported`);
+    const bytes = readExternal(location, offset, length, elementCount(t, what) * elementBytes, what);
     if (length !== undefined && bytes.length !== length) {
       throw new OnnxFormatError(`${what}: external file '${location}' has ${bytes.length} bytes at offset ${offset}, expected ${length} (truncated?)`);
     }

@@ -14,7 +14,8 @@
 import type { Graph } from '../graph/graph.js';
 import { readKerasModel } from './keras-config.js';
 import { buildKerasGraph, type WeightLayout } from './keras-graph.js';
-import { parseModelJson, sniffNonJson, TfjsImportError, type ParsedModelJson, type WeightSpec } from './model-json.js';
+import { MAX_MEMORY_BYTES } from '../bindings/arena.js';
+import { parseModelJson, sniffNonJson, TfjsImportError, type ParsedModelJson, type WeightGroup, type WeightSpec } from './model-json.js';
 import { decodeWeight, hwioToOihw, transpose2d } from './weights.js';
 
 export { TfjsImportError } from './model-json.js';
@@ -32,6 +33,11 @@ export interface TfjsImportOptions {
   inputSize?: number | readonly [number, number];
   /** Drop the softmax ending the output layer, so the graph outputs pre-softmax logits (default false). */
   logits?: boolean;
+  /**
+   * Most bytes the decoded (float32) weights may take, checked against the manifest before any
+   * weight is read or allocated (default: the most a wasm memory holds, which they must fit in).
+   */
+  maxWeightBytes?: number;
 }
 
 export interface TfjsImport {
@@ -51,19 +57,23 @@ export interface TfjsImport {
 /**
  * Imports a TF.js layers model. Throws `TfjsImportError` naming the file, layer or weight and the
  * problem for: a file that is a Git LFS pointer, HTML or not JSON; a graph model; an unsupported
- * layer class or config value; a missing, short or long shard; weights absent, misshapen or unused.
+ * layer class or config value; a missing, short or long shard; a shard path that is not relative,
+ * or a shard that is not a regular file inside model.json's folder (src/io/model-files.ts);
+ * weights beyond `maxWeightBytes`; weights absent, misshapen or unused.
  */
 export async function importTfjs(source: TfjsSource, options: TfjsImportOptions = {}): Promise<TfjsImport> {
   if (typeof source === 'string') {
-    const { file, text, read } = await openModelJson(source);
+    const { file, text, files } = await openModelJson(source);
     const parsed = parseModelJson(text, file);
-    return assemble(parsed, await readShards(parsed, file, read), options, file);
+    checkWeightBytes(parsed, options, file);
+    return assemble(parsed, await readShards(parsed, file, files), options, file);
   }
   if (source === null || typeof source !== 'object' || !('modelJson' in source) || !('weightData' in source)) {
     throw new TfjsImportError('importTfjs: pass a path to model.json, or { modelJson, weightData }');
   }
   const file = 'model.json';
   const parsed = parseModelJson(source.modelJson, file);
+  checkWeightBytes(parsed, options, file);
   const { weightData } = source;
   const data = weightData instanceof Uint8Array ? weightData : weightData instanceof ArrayBuffer ? new Uint8Array(weightData) : undefined;
   if (!data) throw new TfjsImportError('importTfjs: weightData must be an ArrayBuffer or a Uint8Array');
@@ -115,52 +125,105 @@ function toGraphLayout(values: Float32Array, layout: WeightLayout): Float32Array
 
 // ---- files (Node) --------------------------------------------------------------------------
 
-type ReadBytes = (path: string) => Promise<Uint8Array>;
+/** Largest model.json read: the converter writes the topology and manifest only (an Inception's is ~1 MB). */
+const MAX_MODEL_JSON_BYTES = 64 << 20;
+/** Shards smaller than this are read to tell a Git LFS pointer or an HTML page from weights. */
+const SNIFF_BYTES = 2048;
 
-async function openModelJson(path: string): Promise<{ file: string; text: string; read: ReadBytes }> {
-  const fs = await import('node:fs/promises');
+/** Reads model.json (or `folder/model.json`) through model-files.ts; returns its path and text. */
+async function openModelJson(path: string): Promise<{ file: string; text: string; files: typeof import('../io/model-files.js') }> {
+  const files = await import('../io/model-files.js');
   const nodePath = await import('node:path');
-  const read: ReadBytes = async (p) => {
-    try {
-      return new Uint8Array(await fs.readFile(p));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new TfjsImportError(code === 'ENOENT' ? `${p}: file not found` : `${p}: cannot be read (${(e as Error).message})`);
-    }
-  };
   let file = nodePath.resolve(path);
-  const stat = await fs.stat(file).catch(() => undefined);
-  if (stat?.isDirectory()) file = nodePath.join(file, 'model.json');
-  const bytes = await read(file);
-  return { file, text: new TextDecoder().decode(bytes), read: (p) => read(nodePath.resolve(nodePath.dirname(file), p)) };
+  if (files.isDirectory(file)) file = nodePath.join(file, 'model.json');
+  const bytes = files.readModelFile(file, MAX_MODEL_JSON_BYTES, file, importError);
+  return { file, text: new TextDecoder().decode(bytes), files };
 }
 
-/** Reads every group's shards and checks each group's size against its manifest entries. */
-async function readShards(parsed: ParsedModelJson, file: string, read: ReadBytes): Promise<Uint8Array> {
+const importError = (message: string) => new TfjsImportError(message);
+
+/** A shard as first opened: its size and identity, and what it is when small (an LFS pointer, HTML). */
+interface ShardInfo {
+  path: string;
+  where: string;
+  size: number;
+  id: string;
+  sniffed?: string;
+}
+
+/**
+ * Reads every group's shards from the model's folder into one buffer sized from the manifest.
+ * A first pass opens each shard (a regular file inside the folder: model-files.ts), takes its size
+ * from fstat and closes it, and checks each group's sizes against the manifest before anything is
+ * allocated; the second reopens each shard (one descriptor at a time, however many shards), checks
+ * it is the same file of the same size, and reads exactly that.
+ */
+async function readShards(parsed: ParsedModelJson, file: string, files: typeof import('../io/model-files.js')): Promise<Uint8Array> {
+  const nodePath = await import('node:path');
+  const folder = new files.ModelFolder(nodePath.dirname(file), file, importError);
+  const groups = parsed.groups.map((group, gi) => {
+    const shards = group.paths.map((path, pi): ShardInfo => {
+      const where = `${file}: weightsManifest[${gi}].paths[${pi}] '${path}'`;
+      const shard = folder.open(path, where, importError);
+      try {
+        const sniffed = shard.size < SNIFF_BYTES ? sniffNonJson(new TextDecoder().decode(shard.read(0, shard.size))) : undefined;
+        return { path, where, size: shard.size, id: shard.id, ...(sniffed !== undefined ? { sniffed } : {}) };
+      } finally {
+        shard.close();
+      }
+    });
+    checkGroupSize(shards, group, gi, file);
+    return shards;
+  });
   const data = new Uint8Array(parsed.totalBytes);
   let offset = 0;
-  for (const [gi, group] of parsed.groups.entries()) {
-    const sizes: string[] = [];
-    let groupBytes = 0;
-    for (const path of group.paths) {
-      const shard = await read(path);
-      const what = shard.byteLength < 2048 ? sniffNonJson(new TextDecoder().decode(shard)) : undefined;
-      if (what?.startsWith('a Git LFS') || what?.startsWith('an HTML')) {
-        throw new TfjsImportError(`weight shard '${path}' (weightsManifest[${gi}] of ${file}) is ${what}`);
+  for (const s of groups.flat()) {
+    const shard = folder.open(s.path, s.where, importError);
+    try {
+      if (shard.id !== s.id || shard.size !== s.size) {
+        throw new TfjsImportError(`${s.where} changed while the model was being loaded; load it again once its folder is no longer being modified`);
       }
-      sizes.push(`${path}: ${shard.byteLength}`);
-      if (groupBytes + shard.byteLength <= group.byteLength) data.set(shard, offset + groupBytes);
-      groupBytes += shard.byteLength;
+      shard.readInto(data, offset, 0, s.size);
+    } finally {
+      shard.close();
     }
-    if (groupBytes !== group.byteLength) {
-      throw new TfjsImportError(
-        `${file}: weightsManifest[${gi}] describes ${group.byteLength} bytes of weights but its shards hold ${groupBytes} ` +
-          `(${sizes.join(', ')}); a shard is ${groupBytes < group.byteLength ? 'truncated or missing data' : 'too long'} — re-download it, or the manifest belongs to other shards`,
-      );
-    }
-    offset += groupBytes;
+    offset += s.size;
   }
   return data;
+}
+
+/** Throws unless a group's shards hold exactly its manifest bytes; names an LFS pointer or HTML page among them. */
+function checkGroupSize(shards: ShardInfo[], group: WeightGroup, gi: number, file: string): void {
+  const groupBytes = shards.reduce((sum, s) => sum + s.size, 0);
+  if (groupBytes === group.byteLength) return;
+  for (const { path, sniffed } of shards) {
+    if (sniffed?.startsWith('a Git LFS') || sniffed?.startsWith('an HTML')) {
+      throw new TfjsImportError(`weight shard '${path}' (weightsManifest[${gi}] of ${file}) is ${sniffed}`);
+    }
+  }
+  const sizes = shards.map((s) => `${s.path}: ${s.size}`);
+  throw new TfjsImportError(
+    `${file}: weightsManifest[${gi}] describes ${group.byteLength} bytes of weights but its shards hold ${groupBytes} ` +
+      `(${sizes.join(', ')}); a shard is ${groupBytes < group.byteLength ? 'truncated or missing data' : 'too long'} — re-download it, or the manifest belongs to other shards`,
+  );
+}
+
+/** Bytes the weights take once decoded to float32 (what `weights` holds). */
+function decodedBytes(parsed: ParsedModelJson): number {
+  return parsed.specs.reduce((sum, s) => sum + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Throws unless the decoded weights fit `maxWeightBytes`; checked before any weight is allocated. */
+function checkWeightBytes(parsed: ParsedModelJson, options: TfjsImportOptions, file: string): void {
+  const max = options.maxWeightBytes ?? MAX_MEMORY_BYTES;
+  if (!Number.isSafeInteger(max) || max < 0) throw new TfjsImportError(`importTfjs: maxWeightBytes must be an integer ≥ 0, got ${max}`);
+  const bytes = decodedBytes(parsed);
+  if (bytes > max) {
+    throw new TfjsImportError(
+      `${file}: the weightsManifest describes ${bytes} bytes of float32 weights, more than maxWeightBytes (${max}); ` +
+        'raise maxWeightBytes (the session\'s maxMemoryBytes) if the model is meant to be that large',
+    );
+  }
 }
 
 function positiveInt(v: number, what: string): number {

@@ -8,6 +8,7 @@
  * manifest order, and the groups follow one another. A weight takes `count × bytes(dtype)` bytes,
  * where a quantised weight's bytes are those of `quantization.dtype` (uint8 1, uint16 2, float16 2).
  */
+import { RELATIVE_PATH_RULE, relativePathProblem } from '../io/relative-path.js';
 
 export class TfjsImportError extends Error {
   override name = 'TfjsImportError';
@@ -30,7 +31,7 @@ export interface WeightSpec {
 }
 
 export interface WeightGroup {
-  /** Shard paths relative to model.json, in order. */
+  /** Shard paths relative to model.json, in order; each passed `relativePathProblem`. */
   paths: string[];
   /** Bytes the group's weights take (= the shards' total size). */
   byteLength: number;
@@ -108,9 +109,13 @@ function parseManifest(manifest: unknown, file: string): { specs: WeightSpec[]; 
   manifest.forEach((entry: unknown, gi) => {
     const where = `${file}: weightsManifest[${gi}]`;
     const group = asRecord(entry, where);
-    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string' && p.length > 0)) {
+    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string')) {
       throw new TfjsImportError(`${where}.paths must be an array of shard file names`);
     }
+    group.paths.forEach((p: string, pi) => {
+      const problem = relativePathProblem(p);
+      if (problem !== undefined) throw new TfjsImportError(`${where}.paths[${pi}] ${RELATIVE_PATH_RULE}: ${problem}`);
+    });
     if (!Array.isArray(group.weights)) throw new TfjsImportError(`${where}.weights must be an array`);
     const start = offset;
     group.weights.forEach((w: unknown, wi) => {

@@ -11,20 +11,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, parseBenchArgs, runBench, writeResults } from '../../bench/run.js';
 import { benchArgv } from '../../src/commands/bench.js';
 import { summarize, type BenchResult } from '../../bench/peers/results.js';
-import { checkOutput, pairedRatio, percentile } from '../../bench/peers/stats.js';
+import { checkOutput } from '../../bench/peers/stats.js';
+import { pairedRatio } from '../../bench/harness/stats.js';
 
 const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-describe('benchmark statistics', () => {
-  it.each([
-    ['odd count', [5, 1, 3], 0.5, 3],
-    ['even count interpolates', [1, 2, 3, 4], 0.5, 2.5],
-    ['p90 of 1..11', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 0.9, 10],
-    ['single value', [7], 0.9, 7],
-  ])('percentile: %s', (_name, values, q, expected) => {
-    expect(percentile(values, q)).toBeCloseTo(expected, 12);
-  });
+describe('benchmark statistics (quantiles: test/bench/harness.test.ts)', () => {
   it.each([
     ['identical', 0, true],
     ['0.5e-3 × std off', 0.5e-3, true],
@@ -41,7 +34,7 @@ describe('benchmark statistics', () => {
     ['ours faster in 2 of 3 rounds', [10, 30, 10], [20, 20, 20], 0.5],
     ['different run counts', [10, 10], [20], undefined],
   ])('paired ratio: %s', (_name, ours, theirs, expected) => {
-    expect(pairedRatio(ours, theirs)).toBe(expected);
+    expect(pairedRatio(ours, theirs)?.median).toBe(expected);
   });
   it('output check fails on NaN and on a length mismatch', () => {
     const ours = Float32Array.of(1, 2, 3);

@@ -12,9 +12,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/bindings/arena.js';
-import { asKernels, runTask, type Step } from '../../src/bindings/program.js';
+import { runTask } from '../../src/bindings/interpreter.js';
+import { asKernels, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
-import { compileGraph, panelsPerTaskFor } from '../../src/graph/compile.js';
+import { compileGraph } from '../../src/graph/compile.js';
+import { panelsPerTaskFor } from '../../src/graph/task-split.js';
 import { runProgramInline } from '../../src/graph/executor.js';
 import type { Graph } from '../../src/graph/graph.js';
 import { miniNetwork } from './mini.js';

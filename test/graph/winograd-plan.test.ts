@@ -5,7 +5,7 @@
  * or on 192 output channels) must not come back unnoticed.
  */
 import { describe, expect, it } from 'vitest';
-import { winogradPlan } from '../../src/graph/compile.js';
+import { winogradPlan } from '../../src/graph/algorithm.js';
 import type { ConvNode } from '../../src/graph/nodes.js';
 import { lowerGraph } from '../../src/graph/ops.js';
 import { ALL_PASSES, runPasses } from '../../src/graph/passes.js';

@@ -9,7 +9,7 @@
  * is 1-Lipschitz. Checked against the case's largest Σ|terms|.
  */
 import { describe, expect, it } from 'vitest';
-import { convKernels, depthwiseWeightsFromTf, depthwiseWeightsFromTorch } from '../../src/bindings/kernels/conv.js';
+import { convKernels, depthwiseWeightsFromTorch } from '../../src/bindings/kernels/conv.js';
 import { pads, resolveWindow, type Padding, type Pads, type Window2d } from '../../src/graph/geometry.js';
 import { assertWholeAndSplit, forEachBuild, randomArray, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { convNhwcReference } from '../reference/conv.js';
@@ -138,21 +138,8 @@ describe('depthwise weight layouts', () => {
           expect(packed[(ky * kw + kx) * inChannels * multiplier + o]).toBe(oihw[(o * kh + ky) * kw + kx]);
   });
 
-  it('TF [kh][kw][Cin][m] gives the same packing as the equivalent PyTorch weight', () => {
-    const tf = new Float32Array(oihw.length);
-    for (let ky = 0; ky < kh; ky++)
-      for (let kx = 0; kx < kw; kx++)
-        for (let ci = 0; ci < inChannels; ci++)
-          for (let j = 0; j < multiplier; j++)
-            tf[((ky * kw + kx) * inChannels + ci) * multiplier + j] = oihw[((ci * multiplier + j) * kh + ky) * kw + kx];
-    expect(depthwiseWeightsFromTf(tf, inChannels, multiplier, kh, kw)).toStrictEqual(
-      depthwiseWeightsFromTorch(oihw, inChannels, multiplier, kh, kw),
-    );
-  });
-
   it('a weight of the wrong size is refused', () => {
     expect(() => depthwiseWeightsFromTorch(oihw.subarray(1), inChannels, multiplier, kh, kw)).toThrow(/depthwise weight/);
-    expect(() => depthwiseWeightsFromTf(oihw.subarray(1), inChannels, multiplier, kh, kw)).toThrow(/depthwise weight/);
   });
 });
 

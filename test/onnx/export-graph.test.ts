@@ -122,8 +122,8 @@ describe('CLI: inception-wasm export', () => {
     const out = join(dir, 'googlenet.onnx');
     await exportCommand.run({ model: 'googlenet', size: '31', out }, []);
     const model = await importOnnx(out);
-    expect(model.inputs).toEqual([{ name: 'input', shape: [1, 3, 31, 31] }]);
-    expect(model.outputs).toEqual([{ name: 'logits', shape: [1, 1000] }]);
+    expect(model.inputs).toEqual([{ name: 'input', shape: [1, 3, 31, 31], layout: 'nchw' }]);
+    expect(model.outputs).toEqual([{ name: 'logits', shape: [1, 1000], layout: 'features' }]);
     expect(decodeModel(readFileSync(out)).graph!.input[0].shape![0]).toEqual({ param: 'batch' });
   });
 

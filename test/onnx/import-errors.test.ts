@@ -153,11 +153,11 @@ describe('ONNX import errors name the problem', () => {
       t.dataLocation = 1;
       t.externalData = [{ key: 'location', value: '../secret.bin' }];
     });
-    await expect(importOnnx(bytes, { externalDataDir: dir, batch: 2 })).rejects.toThrow(/location '\.\.\/secret\.bin' must be a relative path inside the model's directory/);
+    await expect(importOnnx(bytes, { externalDataDir: dir, batch: 2 })).rejects.toThrow(/external data 'location' must be a relative path inside the model's folder: it has a '\.\.' segment/);
   });
 
   it('a missing model file', async () => {
-    await expect(importOnnx(join(dir, 'absent.onnx'))).rejects.toThrow(/cannot read ONNX model '.*absent\.onnx': ENOENT/);
+    await expect(importOnnx(join(dir, 'absent.onnx'))).rejects.toThrow(/ONNX model '.*absent\.onnx': file not found/);
   });
 
   it('a wrong input length at run time', async () => {

@@ -150,7 +150,7 @@ describe('tensor contents', () => {
     ['negative dim', t({ dims: [-1] }), /bad dimension -1/],
     ['string tensor', t({ dataType: 8 }), /expected a FLOAT, FLOAT16 or DOUBLE tensor, got STRING/],
     ['external data, no reader', t({ dims: [1], dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }] }), /stored outside the model in 'w.bin'/],
-    ['external data escaping the directory', t({ dataLocation: 1, externalData: [{ key: 'location', value: '../../etc/passwd' }] }), /must be a relative path inside the model's directory/],
+    ['external data escaping the directory', t({ dataLocation: 1, externalData: [{ key: 'location', value: '../../etc/passwd' }] }), /must be a relative path inside the model's folder: it has a '\.\.' segment/],
     ['external data absolute path', t({ dataLocation: 1, externalData: [{ key: 'location', value: '/etc/passwd' }] }), /must be a relative path/],
     ['external offset not an integer', t({ dataLocation: 1, externalData: [{ key: 'location', value: 'w' }, { key: 'offset', value: '-4' }] }), /'offset' must be a non-negative integer/],
   ];

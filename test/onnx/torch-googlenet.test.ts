@@ -27,8 +27,8 @@ describe.skipIf(!PRESENT)(`torch.onnx.export GoogLeNet → import → PyTorch fl
       const fixture = torchFixture(name);
       const [n, c, h, w] = fixture.input.shape;
       const model = await importOnnx(FILE, { batch: n, inputSize: [h, w], allowResize: resized });
-      expect(model.inputs).toEqual([{ name: 'input', shape: [n, c, h, w] }]);
-      expect(model.outputs).toEqual([{ name: 'logits', shape: [n, 1000] }]);
+      expect(model.inputs).toEqual([{ name: 'input', shape: [n, c, h, w], layout: 'nchw' }]);
+      expect(model.outputs).toEqual([{ name: 'logits', shape: [n, 1000], layout: 'features' }]);
       const logits = await runOurs(model.graph, model.weights, seededInputNCHW(n, c, h, w));
       const err = compareToFixture(logits, fixture);
       expect(err.logits, 'max |ours − logits_f64| / std').toBeLessThan(BOUND);

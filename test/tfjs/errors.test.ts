@@ -66,6 +66,7 @@ const memoryCases: Case[] = [
   ['nested model', (a) => { layer(a.json, 'act').class_name = 'Functional'; }, /layer 'act' is a nested Functional/],
   ['logits without a final softmax', (a) => { layer(a.json, 'fc').config.activation = 'linear'; a.options.logits = true; }, /logits were requested but the output layer 'fc' does not end in a softmax/],
   ['bad batch option', (a) => { a.options.batch = 0; }, /batch must be a positive integer, got 0/],
+  ['decoded weights beyond maxWeightBytes', (a) => { a.options.maxWeightBytes = 100; }, /describes \d+ bytes of float32 weights, more than maxWeightBytes \(100\)/],
 ];
 
 describe('TfjsImportError for each problem (in-memory artifacts)', () => {
@@ -143,7 +144,7 @@ describe('model.json and shards from files', () => {
   });
 
   const fileCases: [name: string, shards: (s: Uint8Array[]) => (Uint8Array | string | undefined)[], message: RegExp][] = [
-    ['a missing shard', (s) => [s[0], undefined, ...s.slice(2)], /group1-shard2of\d: file not found/],
+    ['a missing shard', (s) => [s[0], undefined, ...s.slice(2)], /weightsManifest\[0\]\.paths\[1\] 'group1-shard2of\d' is not found in the model's folder/],
     ['a truncated shard', (s) => [s[0], s[1]!.subarray(0, 100), ...s.slice(2)], /weightsManifest\[0\] describes \d+ bytes of weights but its shards hold \d+ \(group1-shard1of\d: 256, group1-shard2of\d: 100.*truncated or missing data/],
     ['a shard too long', (s) => [...s.slice(0, -1), new Uint8Array(300)], /shards hold \d+ .*too long/],
     ['a Git LFS pointer shard', (s) => [s[0], 'version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 256\n', ...s.slice(2)], /weight shard 'group1-shard2of\d' \(weightsManifest\[0\] of .*model\.json\) is a Git LFS pointer/],

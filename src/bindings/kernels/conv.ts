@@ -54,16 +54,3 @@ export function depthwiseWeightsFromTorch(
   return out;
 }
 
-/**
- * TF depthwise weight `[kernelH][kernelW][Cin][multiplier]` (slim.separable_conv2d's
- * `depthwise_weights`) → kernel layout `[kernelH][kernelW][Cin·multiplier]`: the same order,
- * since output channel ci·multiplier + j is already TF's flattening; returned as a copy.
- */
-export function depthwiseWeightsFromTf(
-  weight: ArrayLike<number>, inChannels: number, multiplier: number, kernelH: number, kernelW: number,
-): Float32Array {
-  if (weight.length !== kernelH * kernelW * inChannels * multiplier) {
-    throw new RangeError(`inception-wasm: depthwise weight has ${weight.length} values, expected ${kernelH}·${kernelW}·${inChannels}·${multiplier}`);
-  }
-  return Float32Array.from(weight);
-}

@@ -1,7 +1,7 @@
 /**
- * Typed access to the GEMM family: the packed-panel GEMM, weight packing (with BatchNorm fold)
- * and the SIMD peak loop (contracts in assembly/f32-gemm.ts, f32-pack.ts, f32-peak.ts), plus the
- * host-side arithmetic that goes with them: packed sizes, row blocks, FLOP counts.
+ * Typed access to the GEMM family: the packed-panel GEMM and weight packing (with BatchNorm fold)
+ * (contracts in assembly/f32-gemm.ts, f32-pack.ts), plus the host-side arithmetic that goes with
+ * them: packed sizes, row blocks, FLOP counts. The SIMD peak loop is benchmark code (bench/peak.ts).
  */
 
 /** Columns per packed weight panel. */
@@ -15,13 +15,6 @@ export const WeightLayout = {
   HWIO: 1,
 } as const;
 export type WeightLayout = (typeof WeightLayout)[keyof typeof WeightLayout];
-
-/** Clamp bounds of the GEMM epilogue for the activations the networks use. */
-export const GEMM_ACTIVATION = {
-  none: { lo: -Infinity, hi: Infinity },
-  relu: { lo: 0, hi: Infinity },
-  relu6: { lo: 0, hi: 6 },
-} as const;
 
 export interface GemmKernels {
   /**
@@ -56,10 +49,6 @@ export interface GemmKernels {
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,
   ): void;
-  /** `iterations` steps of f32_peak_chains() independent f32x4 multiply-add chains; returns a checksum. */
-  f32_peak_madd(iterations: number): number;
-  /** Number of chains in f32_peak_madd. */
-  f32_peak_chains(): number;
 }
 
 export function gemmKernels(exports: WebAssembly.Exports): GemmKernels {
@@ -76,19 +65,9 @@ export function packedGemmWeightsFloats(n: number, k: number): number {
   return gemmPanels(n) * (GEMM_NR + GEMM_NR * k);
 }
 
-/** Byte offset of panel `p` inside a packed block (add to the block's offset). */
-export function packedPanelOffsetBytes(p: number, k: number): number {
-  return p * (GEMM_NR + GEMM_NR * k) * 4;
-}
-
 /** Floating-point operations of one GEMM (a multiply-add counts 2). */
 export function gemmFlops(m: number, n: number, k: number): number {
   return 2 * m * n * k;
-}
-
-/** Floating-point operations of one f32_peak_madd call (4 lanes, multiply + add). */
-export function peakMaddFlops(iterations: number, chains: number): number {
-  return iterations * chains * 4 * 2;
 }
 
 /**

@@ -57,7 +57,7 @@ export function winogradPackedFloats(blocks: number, outChannels: number, inChan
  * into each of the α² (or α) matrices per tile; with a stride that is a multiple of 4 KiB, all of
  * those stores fall into one L1 set and alias for store-to-load forwarding (F(4×4) input transform
  * of a 28×28×128 map in 56-tile blocks: 1.06 → 0.24 ms; 56×56×64 → 192 output transform: 1.96 →
- * 0.98 ms, bench in the issue-7 note). An odd line count puts every matrix of a tile in a
+ * 0.98 ms; `npx tsx bench/winograd.ts --layers`). An odd line count puts every matrix of a tile in a
  * different set.
  */
 export function winogradMatrixStrideBytes(tiles: number, channels: number): number {

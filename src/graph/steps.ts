@@ -1,0 +1,252 @@
+/**
+ * Step builders: one op, its packed weights and its algorithm → the kernel steps that compute it,
+ * every byte offset resolved and every step split into tasks (task-split.ts).
+ */
+
+import {
+  panelGroupCount, pixelTasks, PANEL_WIDTH, type Clamp, type ConvOutput, type Step, type View,
+} from '../bindings/program.js';
+import { assertNever } from '../util/assert-never.js';
+import { gemmDims, type ConvAlgorithm, type ConvOp, type WinogradPlan } from './algorithm.js';
+import { GraphError } from './graph.js';
+import type { ConvNode, ValueId } from './nodes.js';
+import type { Op } from './ops.js';
+import type { PackedWeights } from './pack-weights.js';
+import {
+  ceilDiv, directRowsPerTask, im2colRowsPerTask, panelsPerTaskFor, pixelsPerTaskFor, rowsPerTaskFor, winogradSplit,
+} from './task-split.js';
+import type { Tuning } from './tuning.js';
+
+const F32 = 4;
+
+/** What every step builder needs besides the op. */
+export interface StepContext {
+  view: (v: ValueId) => View;
+  /** MR of the GEMM build (direct conv row blocks are multiples of it). */
+  mr: number;
+  threads: number;
+  tuning: Tuning;
+}
+
+type Packed<K extends PackedWeights['kind']> = Extract<PackedWeights, { kind: K }>;
+
+/** `packed`, checked to be of the kind the algorithm packed. */
+function packedAs<K extends PackedWeights['kind']>(packed: PackedWeights, kind: K, op: Op): Packed<K> {
+  if (packed.kind !== kind) throw new GraphError(`op '${op.name}': packed weights are '${packed.kind}', the step needs '${kind}'`);
+  return packed as Packed<K>;
+}
+
+/** The steps of one op (`algorithm`: the conv op's, undefined for other ops). */
+export function opSteps(op: Op, packed: PackedWeights, algorithm: ConvAlgorithm | undefined, c: StepContext): Step[] {
+  const { view, tuning: t } = c;
+  const name = op.name;
+  switch (op.kind) {
+    case 'conv': {
+      if (!algorithm) throw new GraphError(`conv op '${name}' has no algorithm`);
+      switch (algorithm.kind) {
+        case 'depthwise':
+          return [depthwiseStep(op, algorithm.layer, packedAs(packed, 'depthwise', op), c)];
+        case 'winograd':
+          return [algorithm.plan.dims === 2
+            ? winogradStep(op, packedAs(packed, 'winograd', op), algorithm.plan, c)
+            : winograd1dStep(op, packedAs(packed, 'winograd', op), algorithm.plan, c)];
+        case 'gemm':
+          return [gemmStep(op, packedAs(packed, 'gemm', op), algorithm.direct, c)];
+        default:
+          return assertNever(algorithm, 'conv algorithm');
+      }
+    }
+    case 'batchNorm': {
+      const input = view(op.input);
+      const bn = packedAs(packed, 'batchNorm', op);
+      const pixelsPerTask = pixelsPerTaskFor(input, t);
+      return [{
+        kind: 'batchNorm', name, input, out: view(op.output), scaleOffset: bn.scale, shiftOffset: bn.shift,
+        clamp: copyClamp(op.clamp), pixelsPerTask, tasks: pixelTasks(input, pixelsPerTask), macs: elements(input),
+      }];
+    }
+    case 'clamp':
+      return [copyStep(name, view(op.input), view(op.output), op.clamp, t)];
+    case 'add': {
+      const out = view(op.output);
+      const pixelsPerTask = pixelsPerTaskFor(out, t);
+      return [{
+        kind: 'add', name, a: view(op.a), b: view(op.b), out, scale: op.scale, clamp: copyClamp(op.clamp),
+        pixelsPerTask, tasks: pixelTasks(out, pixelsPerTask), macs: elements(out),
+      }];
+    }
+    case 'concat': {
+      const out = view(op.output);
+      return op.inputs.map((v, i) => {
+        const input = view(v);
+        const slice = { ...out, offset: out.offset + op.channelOffsets[i] * F32, channels: input.channels };
+        return copyStep(`${name}[${i}]`, input, slice, { lo: -Infinity, hi: Infinity }, t);
+      });
+    }
+    case 'maxPool':
+    case 'avgPool': {
+      const input = view(op.input);
+      const out = view(op.output);
+      const n = op.node;
+      const rowsPerTask = rowsPerTaskFor(out.height, t);
+      return [{
+        kind: op.kind, name, input, out, kernelH: n.kernelH, kernelW: n.kernelW, strideH: n.strideH, strideW: n.strideW,
+        padTop: n.pads.top, padLeft: n.pads.left, padBottom: n.pads.bottom, padRight: n.pads.right,
+        countIncludePad: op.kind === 'avgPool' ? op.node.countIncludePad : false, rowsPerTask,
+        tasks: out.batch * ceilDiv(out.height, rowsPerTask), macs: elements(out) * n.kernelH * n.kernelW,
+      }];
+    }
+    case 'globalAvgPool': {
+      const input = view(op.input);
+      const channelsPerTask = t.channelsPerGlobalPoolTask;
+      return [{
+        kind: 'globalAvgPool', name, input, out: view(op.output), channelsPerTask,
+        tasks: input.batch * ceilDiv(input.channels, channelsPerTask), macs: elements(input),
+      }];
+    }
+    case 'lrn': {
+      const input = view(op.input);
+      const pixelsPerTask = pixelsPerTaskFor(input, t);
+      const n = op.node;
+      return [{
+        kind: 'lrn', name, input, out: view(op.output), size: n.size, alpha: n.alpha, beta: n.beta, k: n.k,
+        pixelsPerTask, tasks: pixelTasks(input, pixelsPerTask), macs: elements(input) * n.size,
+      }];
+    }
+    case 'softmax': {
+      const input = view(op.input);
+      return [{
+        kind: 'softmax', name, input, out: view(op.output), rowsPerTask: 1,
+        tasks: pixelTasks(input, 1), macs: elements(input),
+      }];
+    }
+    case 'flatten':
+      return [];
+    default:
+      return assertNever(op, 'op kind');
+  }
+}
+
+function elements(v: View): number {
+  return v.batch * v.height * v.width * v.channels;
+}
+
+const copyClamp = (c: Clamp): Clamp => ({ lo: c.lo, hi: c.hi });
+
+/** A view-to-view copy, optionally clamped (a standalone ReLU). */
+function copyStep(name: string, input: View, out: View, clamp: Clamp, t: Tuning): Step {
+  const pixelsPerTask = pixelsPerTaskFor(out, t);
+  return {
+    kind: 'copy', name, input, out, clamp: copyClamp(clamp), pixelsPerTask,
+    tasks: pixelTasks(out, pixelsPerTask), macs: 0,
+  };
+}
+
+function depthwiseStep(op: ConvOp, layer: ConvNode, packed: Packed<'depthwise'>, c: StepContext): Step {
+  const part = op.parts[0];
+  const out = c.view(part.output);
+  const rowsPerTask = rowsPerTaskFor(out.height, c.tuning);
+  return {
+    kind: 'dwconv', name: op.name, input: c.view(op.input), out, multiplier: layer.outChannels / layer.inChannels,
+    kernelH: layer.kernelH, kernelW: layer.kernelW, strideH: layer.strideH, strideW: layer.strideW,
+    padTop: layer.pads.top, padLeft: layer.pads.left, weightsOffset: packed.taps, biasOffset: packed.bias,
+    clamp: copyClamp(part.clamp), rowsPerTask, tasks: out.batch * ceilDiv(out.height, rowsPerTask),
+    macs: elements(out) * layer.kernelH * layer.kernelW,
+  };
+}
+
+/** What both Winograd step kinds take from a single-part conv op: its layer, its views and the shared step fields. */
+function winogradOperands(op: ConvOp, packed: Packed<'winograd'>, view: (v: ValueId) => View) {
+  const part = op.parts[0];
+  const input = view(op.input);
+  const out = view(part.output);
+  return {
+    layer: part.layer as ConvNode, input, out,
+    fields: { name: op.name, input, out, clamp: copyClamp(part.clamp), weightsOffset: packed.blocks, biasOffset: packed.bias },
+  };
+}
+
+function winogradStep(op: ConvOp, packed: Packed<'winograd'>, plan: Extract<WinogradPlan, { dims: 2 }>, c: StepContext): Step {
+  const { layer, out, fields } = winogradOperands(op, packed, c.view);
+  const tilesH = ceilDiv(out.height, plan.tile);
+  const tilesW = ceilDiv(out.width, plan.tile);
+  const split = winogradSplit(out.batch, tilesH, tilesW, (plan.tile + 2) ** 2, layer.inChannels, out.channels, c.threads, c.tuning);
+  return {
+    kind: 'winograd', ...fields, tile: plan.tile, padTop: layer.pads.top, padLeft: layer.pads.left, outH: out.height, outW: out.width,
+    tilesH, tilesW, tileRowsPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
+    macs: elements(out) * 9 * layer.inChannels,
+  };
+}
+
+function winograd1dStep(op: ConvOp, packed: Packed<'winograd'>, plan: Extract<WinogradPlan, { dims: 1 }>, c: StepContext): Step {
+  const { layer, input: x, out, fields } = winogradOperands(op, packed, c.view);
+  const alongW = plan.axis === 'w';
+  const alpha = plan.m + plan.r - 1;
+  const outLen = alongW ? out.width : out.height;
+  const lines = alongW ? out.height : out.width;
+  const tilesPerLine = ceilDiv(outLen, plan.m);
+  const split = winogradSplit(out.batch, lines, tilesPerLine, alpha, layer.inChannels, out.channels, c.threads, c.tuning);
+  return {
+    kind: 'winograd1d', ...fields, alpha,
+    pad: alongW ? layer.pads.left : layer.pads.top,
+    inLen: alongW ? x.width : x.height,
+    inStepBytes: alongW ? x.pixelStrideBytes : x.width * x.pixelStrideBytes,
+    inLineBytes: alongW ? x.width * x.pixelStrideBytes : x.pixelStrideBytes,
+    outLen,
+    outStepBytes: alongW ? out.pixelStrideBytes : out.width * out.pixelStrideBytes,
+    outLineBytes: alongW ? out.width * out.pixelStrideBytes : out.pixelStrideBytes,
+    lines, tilesPerLine, linesPerTask: split.linesPerTask, panelsPerTask: split.panelsPerTask, tasks: split.tasks,
+    macs: elements(out) * plan.r * layer.inChannels,
+  };
+}
+
+/** A conv/FC op (one or more merged parts) as GEMM: direct on the input, or over im2col row blocks. */
+function gemmStep(op: ConvOp, packed: Packed<'gemm'>, direct: boolean, c: StepContext): Step {
+  const { view, tuning: t } = c;
+  const first = op.parts[0].layer;
+  const input = view(op.input);
+  const [, inChannels, kernelH, kernelW] = gemmDims(first);
+  const depth = kernelH * kernelW * inChannels;
+  const win = first.kind === 'conv'
+    ? { strideH: first.strideH, strideW: first.strideW, pads: first.pads }
+    : { strideH: 1, strideW: 1, pads: { top: 0, left: 0, bottom: 0, right: 0 } };
+
+  const outputs: ConvOutput[] = [];
+  const outputPanels: number[] = [];
+  let panel = 0;
+  let outChannelsTotal = 0;
+  for (const part of op.parts) {
+    const out = view(part.output);
+    const panels = ceilDiv(out.channels, PANEL_WIDTH);
+    outputs.push({
+      out, panelStart: panel, panelEnd: panel + panels, clamp: copyClamp(part.clamp),
+      residual: part.residual ? { view: view(part.residual.value), scale: part.residual.scale } : undefined,
+    });
+    outputPanels.push(panels);
+    panel += panels;
+    outChannelsTotal += out.channels;
+  }
+  const out0 = outputs[0].out;
+  const outH = out0.height;
+  const outW = out0.width;
+  const pixels = out0.batch * outH * outW;
+
+  let rowsPerTask: number;
+  let rowTasks: number;
+  let panelsPerTask: number;
+  if (direct) {
+    rowsPerTask = directRowsPerTask(pixels, c.mr, t);
+    rowTasks = ceilDiv(pixels, rowsPerTask);
+    panelsPerTask = panelsPerTaskFor(rowTasks, outputPanels, c.threads, t.redoneCost.pack / PANEL_WIDTH, t.directMinPanels);
+  } else {
+    rowsPerTask = im2colRowsPerTask(outH, outW, depth, t);
+    rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
+    panelsPerTask = panelsPerTaskFor(rowTasks, outputPanels, c.threads, t.redoneCost.im2col / PANEL_WIDTH, t.im2colMinPanels);
+  }
+  return {
+    kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.panels, depth, kernelH, kernelW,
+    strideH: win.strideH, strideW: win.strideW, padTop: win.pads.top, padLeft: win.pads.left, outH, outW, direct,
+    rowsPerTask, panelsPerTask, tasks: rowTasks * panelGroupCount(outputs, panelsPerTask),
+    macs: pixels * depth * outChannelsTotal,
+  };
+}
