@@ -3,16 +3,25 @@
  * garbled model.json text, truncated / flipped / extended weight bytes, JSON fields replaced or
  * deleted (anywhere, in layer configs, in the weights manifest), layers dropped, duplicated or
  * reordered. Each import must end in a loaded model or a `TfjsImportError` with a message (no
- * TypeError from an unchecked path), within 2 s; a loaded model must then either run in a session
- * or be refused by it with an Error.
+ * TypeError from an unchecked path), within 1 s; a loaded model must then either run in a session,
+ * giving logits of its declared output shape, or be refused by it with one of the engine's own
+ * errors (a `GraphError`, or an Error whose message starts with `inception-wasm:`) — a TypeError or
+ * RangeError from an unchecked path is a failure.
  */
 import { describe, expect, it } from 'vitest';
+import { GraphError } from '../../src/graph/graph.js';
 import { createSession } from '../../src/session.js';
 import { importTfjs, TfjsImportError } from '../../src/tfjs/import.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { KerasFixture, type Artifacts } from './keras-fixture.js';
 
 const MUTATIONS = 200;
+
+/** The engine's own refusals: what a session may throw for a model the importer let through. */
+function isEngineError(e: unknown): boolean {
+  if (e instanceof GraphError) return true;
+  return e instanceof Error && !(e instanceof TypeError) && e.message.startsWith('inception-wasm:');
+}
 const SEED = 0x7f1a;
 
 function baseModel(): Artifacts {
@@ -126,12 +135,19 @@ describe('fuzzing the TF.js importer', () => {
         counts.loaded++;
         try {
           const session = await createSession({ graph: imported.graph, weights: imported.weights, threads: 1, maxMemoryBytes: 64 << 20 });
-          const [n, h, w, c] = imported.inputs[0]!.shape;
-          await session.run(new Float32Array(n! * h! * w! * c!).fill(0.5), { layout: 'nhwc' });
-          await session.dispose();
+          try {
+            const [n, h, w, c] = imported.inputs[0]!.shape;
+            const { logits, shape } = await session.run(new Float32Array(n! * h! * w! * c!).fill(0.5), { layout: 'nhwc' });
+            const declared = imported.outputs[0]!.shape;
+            if (shape.join() !== declared.join() || logits.length !== declared.reduce((a, b) => a * b, 1)) {
+              unexpected.push(`#${i} ${m.what}: ran, but gave shape [${shape}] with ${logits.length} values for declared [${declared}]`);
+            }
+          } finally {
+            await session.dispose();
+          }
           counts.sessionRan++;
         } catch (e) {
-          if (!(e instanceof Error) || e.message.length < 10) unexpected.push(`#${i} ${m.what}: session threw ${String(e)}`);
+          if (!isEngineError(e)) unexpected.push(`#${i} ${m.what}: session threw ${(e as Error)?.stack ?? String(e)}`);
           counts.sessionRefused++;
         }
       } catch (e) {
@@ -142,9 +158,8 @@ describe('fuzzing the TF.js importer', () => {
     }
     console.log(`tfjs fuzz: ${JSON.stringify(counts)}, slowest ${slowestMs.toFixed(0)} ms`);
     expect(unexpected, unexpected.join('\n\n')).toEqual([]);
-    expect(counts.loaded + counts.rejected).toBe(MUTATIONS);
     expect(counts.loaded).toBeGreaterThan(0);
     expect(counts.rejected).toBeGreaterThan(0);
-    expect(slowestMs).toBeLessThan(2000);
+    expect(slowestMs).toBeLessThan(1000);
   });
 });
