@@ -35,8 +35,16 @@
  * code space):
  *  - 4 × 8: V8 schedules every load of the first copy of an unrolled k-loop before its
  *    multiply-adds, so that copy holds 2·MR accumulators + MR broadcasts + 2 weight vectors: MR = 4
- *    uses 14 of V8's 15 allocatable xmm registers; 5×8 and 6×8 spill accumulators through the
- *    stack and run at half speed.
+ *    uses 14 of V8's 15 allocatable xmm registers; 5×8 and 6×8 with broadcast loads (17 and 20
+ *    live) spill accumulators through the stack and run at half speed (`node --print-wasm-code`
+ *    shows it). A 5 × 8 that loads rows 0–3 of a k-step as one vector and broadcasts them by lane
+ *    shuffles (pure, placed next to their FMAs; row 4 a broadcast load) fits in 15 with no spill
+ *    and ten accumulator chains: 1.04–1.10× this kernel's GFLOP/s at v3's 1225-row shapes on a
+ *    quiet core, equal when the SMT sibling is busy; whole Inception-v3, paired (`npx tsx bench/ab.ts
+ *    --tree-a <this kernel> --model inception_v3 --threads 1,2 --rounds 40`): 0.976 [0.950, 1.011]
+ *    at 1 thread, 0.965 [0.911, 1.005] at 2 — not a reliable 3 %, so not adopted. A non-inlined
+ *    micro-kernel (its k-loop at a function's top level) measured 0.5–0.7× (6 × 8) and 0.6–1.07×
+ *    (5 × 8).
  *  - The k-loop sits inside a loop over row blocks (f32_gemm_4x8, which Binaryen inlines into the
  *    driver's chunk and panel loops): V8's unroll budget grows with loop depth, and a k-loop at a
  *    function's top level is not unrolled at all — it then runs a stack check and its own

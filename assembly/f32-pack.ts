@@ -10,8 +10,8 @@ import { foldBatchNorm } from './fold';
  *   to f32 once.
  *
  * Layouts (float32, 4-byte alignment):
- *   src, layout 0 = OIHW: [outChannels][inChannels][kernelH][kernelW]  (ONNX, PyTorch; FC [out][in])
- *   src, layout 1 = HWIO: [kernelH][kernelW][inChannels][outChannels]  (TF, Keras; Dense [in][out])
+ *   src: OIHW [outChannels][inChannels][kernelH][kernelW]  (ONNX, PyTorch; FC [out][in]; importers of
+ *        HWIO formats transpose on the host first)
  *   bias, gamma, beta, mean, var: [outChannels] each (0 = absent; var is read only with mean).
  *   dst: [ceil(outChannels / 8)] panels of bias[8] then [K][8] weights, K = kernelH·kernelW·inChannels,
  *        columns past outChannels zero — ceil(O/8) · (8 + 8K) floats (see f32_gemm).
@@ -21,7 +21,7 @@ import { foldBatchNorm } from './fold';
  * tensors may be packed on different threads.
  */
 export function f32_pack_gemm_weights(
-  srcPtr: usize, layout: i32,
+  srcPtr: usize,
   outChannels: i32, inChannels: i32, kernelH: i32, kernelW: i32,
   biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
   dstPtr: usize,
@@ -44,10 +44,7 @@ export function f32_pack_gemm_weights(
         for (let kx = 0; kx < kernelW; kx++) {
           const tap = ky * kernelW + kx;
           for (let ci = 0; ci < inChannels; ci++) {
-            const srcIndex = layout == 0
-              ? (o * inChannels + ci) * hw + tap
-              : (tap * inChannels + ci) * outChannels + o;
-            const v = <f64>load<f32>(srcPtr + (<usize>srcIndex << 2));
+            const v = <f64>load<f32>(srcPtr + (<usize>((o * inChannels + ci) * hw + tap) << 2));
             const r = tap * inChannels + ci;
             store<f32>(panel + (<usize>(8 + r * 8 + j) << 2), meanPtr != 0 ? <f32>(v * s) : <f32>v);
           }

@@ -11,14 +11,13 @@ import { foldBatchNorm } from './fold';
  *   ceil(outChannels / 8)·(8 + 8·inChannels) floats each, back to back from dstPtr; then the
  *   folded bias b' (outChannels floats).
  *
- * src, layout 0 = OIHW [outChannels][inChannels][kernelH][kernelW]; layout 1 = HWIO
- * [kernelH][kernelW][inChannels][outChannels]. gPtr: G as α × r f64 values, row-major
+ * src: OIHW [outChannels][inChannels][kernelH][kernelW]. gPtr: G as α × r f64 values, row-major
  * (r = the kernel extent along a transformed axis). bias, gamma, beta, mean, var: [outChannels]
  * each, 0 = absent (bias 0, γ 1, β 0; no mean: no BN). Writes exactly blocks·blockFloats +
  * outChannels floats; reads exactly its inputs. Threads: run once per weight tensor at load time.
  */
 export function f32_winograd_pack(
-  srcPtr: usize, layout: i32, outChannels: i32, inChannels: i32, kernelH: i32, kernelW: i32, alpha: i32, gPtr: usize,
+  srcPtr: usize, outChannels: i32, inChannels: i32, kernelH: i32, kernelW: i32, alpha: i32, gPtr: usize,
   biasPtr: usize, gammaPtr: usize, betaPtr: usize, meanPtr: usize, varPtr: usize, eps: f64,
   dstPtr: usize,
 ): void {
@@ -40,8 +39,8 @@ export function f32_winograd_pack(
       : 0;
     for (let ci = 0; ci < inChannels; ci++) {
       const at = head + (<usize>(8 + ci * 8) << 2);
-      const w = srcPtr + (<usize>(layout == 0 ? (o * inChannels + ci) * taps : ci * outChannels + o) << 2);
-      const tapBytes = <usize>(layout == 0 ? 4 : inChannels * outChannels * 4);
+      // The taps of filter (o, ci) are contiguous in OIHW.
+      const w = srcPtr + (<usize>((o * inChannels + ci) * taps) << 2);
       if (!live) {
         for (let x = 0; x < blocks; x++) store<f32>(at + blockBytes * <usize>x, 0);
       } else if (alphaH > 1 && alphaW > 1) {
@@ -50,9 +49,9 @@ export function f32_winograd_pack(
           const ga0 = load<f64>(gPtr + (<usize>(a * 3) << 3));
           const ga1 = load<f64>(gPtr + (<usize>(a * 3 + 1) << 3));
           const ga2 = load<f64>(gPtr + (<usize>(a * 3 + 2) << 3));
-          const t0 = ga0 * tap(w, tapBytes, 0) + ga1 * tap(w, tapBytes, 3) + ga2 * tap(w, tapBytes, 6);
-          const t1 = ga0 * tap(w, tapBytes, 1) + ga1 * tap(w, tapBytes, 4) + ga2 * tap(w, tapBytes, 7);
-          const t2 = ga0 * tap(w, tapBytes, 2) + ga1 * tap(w, tapBytes, 5) + ga2 * tap(w, tapBytes, 8);
+          const t0 = ga0 * tap(w, 0) + ga1 * tap(w, 3) + ga2 * tap(w, 6);
+          const t1 = ga0 * tap(w, 1) + ga1 * tap(w, 4) + ga2 * tap(w, 7);
+          const t2 = ga0 * tap(w, 2) + ga1 * tap(w, 5) + ga2 * tap(w, 8);
           for (let b = 0; b < alpha; b++) {
             const u = load<f64>(gPtr + (<usize>(b * 3) << 3)) * t0 + load<f64>(gPtr + (<usize>(b * 3 + 1) << 3)) * t1 +
               load<f64>(gPtr + (<usize>(b * 3 + 2) << 3)) * t2;
@@ -62,7 +61,7 @@ export function f32_winograd_pack(
       } else {
         for (let a = 0; a < alpha; a++) {
           let u: f64 = 0;
-          for (let k = 0; k < r; k++) u += load<f64>(gPtr + (<usize>(a * r + k) << 3)) * tap(w, tapBytes, k);
+          for (let k = 0; k < r; k++) u += load<f64>(gPtr + (<usize>(a * r + k) << 3)) * tap(w, k);
           store<f32>(at + blockBytes * <usize>a, <f32>(u * s));
         }
       }
@@ -71,6 +70,6 @@ export function f32_winograd_pack(
 }
 
 // @ts-ignore: decorator
-@inline function tap(w: usize, tapBytes: usize, t: i32): f64 {
-  return <f64>load<f32>(w + tapBytes * <usize>t);
+@inline function tap(w: usize, t: i32): f64 {
+  return <f64>load<f32>(w + (<usize>t << 2));
 }

@@ -189,7 +189,7 @@ function abInput(n: number): Float32Array {
 
 async function measure(opts: AbOptions, model: string, size: number | undefined, threads: number): Promise<AbRow> {
   const [createA, createB] = await Promise.all([loadEngine(opts.a.tree), loadEngine(opts.b.tree)]);
-  const base = { model, inputSize: size, threads, batch: opts.batch };
+  const base = { model, weights: 'seeded' as const, inputSize: size, threads, batch: opts.batch };
   const sessions: EngineSession[] = [];
   try {
     sessions.push(await createA({ ...base, ...opts.a.options }), await createB({ ...base, ...opts.b.options }));

@@ -5,7 +5,7 @@
  * sessions of one network run interleaved), the activation arena peak, and where the first thread
  * count's time goes (per step kind, from the profile). Not a test.
  */
-import type { StepProfile } from '../src/graph/executor.js';
+import type { StepProfile } from '../src/bindings/executor.js';
 import { seededInputNCHW } from '../src/inception/seeded-weights.js';
 import { createSession, type Session } from '../src/session.js';
 import { fnVariant, interleave, markdownTable, ms, pairedRatio, parseOrExit, progress, ratioCell, timeStats, type PairedRatio } from './harness/index.js';
@@ -38,7 +38,7 @@ const splits: Record<string, Record<string, number>> = {};
 for (const model of values.models) {
   const sessions: Session[] = [];
   try {
-    for (const threads of values.threads) sessions.push(await createSession({ model, threads }));
+    for (const threads of values.threads) sessions.push(await createSession({ model, threads, weights: 'seeded' }));
     const [n, c, h, w] = sessions[0]!.info.inputShape as [number, number, number, number];
     const input = seededInputNCHW(n, c, h, w);
     const times = await interleave(sessions.map((s, i) => fnVariant(`${values.threads[i]}`, () => s.run(input))), { rounds: values.rounds, warmup: 2 });

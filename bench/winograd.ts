@@ -58,7 +58,7 @@ async function layers(model: string, sessions: Session[]): Promise<void> {
 
 for (const model of values.model) {
   const threads = values.layers ? 1 : values.threads;
-  const sessions = await Promise.all([false, true].map((winograd) => createSession({ model, threads, winograd })));
+  const sessions = await Promise.all([false, true].map((winograd) => createSession({ model, threads, winograd, weights: 'seeded' })));
   if (values.layers) await layers(model, sessions);
   else await endToEnd(model, sessions);
   for (const s of sessions) await s.dispose();

@@ -13,11 +13,13 @@ import { demo } from './commands/demo.js';
 import { draw } from './commands/draw.js';
 import { exportCommand } from './commands/export.js';
 import { info } from './commands/info.js';
+import { inspect } from './commands/inspect.js';
 import { list } from './commands/list.js';
 
 const COMMANDS: Record<string, CliCommand> = {
   list,
   info,
+  inspect,
   classify,
   bench,
   draw,

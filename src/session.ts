@@ -9,76 +9,24 @@
  */
 
 import { Arena, PAGE_BYTES } from './bindings/arena.js';
+import { profileProgram, runProgramChecked, runProgramInline, type StepProfile } from './bindings/executor.js';
 import { features, type Features } from './bindings/features.js';
 import { asKernels, type Kernels } from './bindings/program.js';
-import { compileKernelModule, instantiateKernels, type KernelBuild, type WasmSource } from './bindings/wasm-module.js';
+import { compileKernelModule, instantiateKernels, type KernelBuild } from './bindings/wasm-module.js';
 import { compileGraph, type CompiledGraph, type WeightMap } from './graph/compile.js';
 import { graphCost } from './graph/cost.js';
-import { profileProgram, runProgramChecked, runProgramInline, type StepProfile } from './graph/executor.js';
 import type { Graph } from './graph/graph.js';
-import { ALL_PASSES, type PassName } from './graph/passes.js';
+import { ALL_PASSES } from './graph/passes.js';
 import { DEFAULT_TUNING } from './graph/tuning.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededInputNCHW, seededWeights } from './inception/seeded-weights.js';
-import { MAX_THREADS } from './limits.js';
-import { checkBoolean, checkInteger, checkOneOf, checkOptionKeys, describeValue, inputSizeProblem, suggestion } from './options.js';
+import { checkBoolean, checkInteger, checkOptionKeys, describeValue } from './options.js';
+import { checkSessionOptions, P, threadCount, type Layout, type SessionOptions } from './session-options.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
-import { importTfjs, type TfjsSource } from './tfjs/import.js';
-import { importOnnx } from './onnx/import.js';
+import { importTfjs, TfjsImportError } from './tfjs/import.js';
+import { importOnnx, OnnxImportError } from './onnx/import.js';
 
-export type Layout = 'nchw' | 'nhwc';
-
-export interface SessionOptions {
-  /** A network of the registry (`inception-wasm list`), or pass `graph`. */
-  model?: string;
-  variant?: string;
-  /** A graph built elsewhere (your own builder, tests). */
-  graph?: Graph;
-  /**
-   * A TF.js layers (Keras) model: the path of its model.json (Node), or its JSON and all weight
-   * shards concatenated in manifest order. Weights come from the model.
-   */
-  tfjs?: TfjsSource;
-  /**
-   * An ONNX model: a path (Node) or its bytes. Weights come from the model; `batch` and
-   * `inputSize` fill free dimensions. External data files are read from the model's directory.
-   */
-  onnx?: string | Uint8Array;
-  /**
-   * `'seeded'` (default): the deterministic fill of ../shared/fixtures/torch/README.md in the
-   * network's state-dict order; or named Float32Arrays in framework layout (state-dict names).
-   */
-  weights?: 'seeded' | ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
-  /** Square size or [height, width]; default the network's standard size. */
-  inputSize?: number | readonly [number, number];
-  /** Batch the session is planned for (default 1); `run` accepts 1..batch images. */
-  batch?: number;
-  /** 0 = one per core (default), 1 = no workers. */
-  threads?: number;
-  /** Kernel build: 'auto' (relaxed SIMD where available) or a fixed one. */
-  build?: 'auto' | KernelBuild;
-  /** Graph passes to run (default: all). `[]` runs the graph as built. */
-  passes?: readonly PassName[];
-  /**
-   * Stride-1 3×3, 1×7/7×1 and 1×3/3×1 convs by Winograd transforms (default true): F(2×2),
-   * F(4×4) or F(6×6, 3×3) and 1-D F(4, r) / F(6, 7) as the map size pays (graph/algorithm.ts);
-   * outputs differ from the direct convolution by rounding only. `false`: im2col/direct GEMM.
-   */
-  winograd?: boolean;
-  /** The kernel module (precompiled, bytes, or URL) — for runtimes that forbid compiling or fetch elsewhere. */
-  wasm?: WasmSource;
-  /** Upper bound on wasm memory; session creation fails with the bytes needed when exceeded. */
-  maxMemoryBytes?: number;
-  /**
-   * Debug mode: each run executes step by step on the calling thread and checks every step's
-   * output; the first non-finite value throws an error naming the node. Slow; for finding bugs.
-   */
-  debug?: boolean;
-  /** Reject inputs holding NaN or ±Infinity (default false; can be set per run). */
-  checkFinite?: boolean;
-  /** Where warnings go (default console.warn). */
-  warn?: (message: string) => void;
-}
+export type { Layout, SessionOptions } from './session-options.js';
 
 export interface SessionInfo {
   model?: string;
@@ -97,7 +45,11 @@ export interface SessionInfo {
 }
 
 export interface RunOptions {
-  /** Layout of `input` (default 'nchw', as in ONNX/PyTorch). */
+  /**
+   * Layout of `input`. Default: the model's declared input layout when it is NHWC
+   * (`session.inputs[0].layout`, e.g. a tf2onnx export), else 'nchw' as in ONNX/PyTorch.
+   * An `[N, F]` feature input is the same in either.
+   */
   layout?: Layout;
   /** Reject an input holding NaN or ±Infinity (default: the session's `checkFinite`). */
   checkFinite?: boolean;
@@ -114,7 +66,7 @@ export interface ProfileOptions {
    * (default: `seededInputNCHW` at the planned `[batch, C, H, W]`, the fixtures' deterministic input).
    */
   input?: Float32Array;
-  /** Layout of `input` (default 'nchw'); only with `input`. */
+  /** Layout of `input` (default as for `run`); only with `input`. */
   layout?: Layout;
 }
 
@@ -144,7 +96,11 @@ export interface TensorInfo {
 
 export interface Session {
   readonly info: SessionInfo;
-  /** The inputs `run` takes: name and NCHW shape (for `layout: 'nhwc'`, permute). */
+  /**
+   * The inputs `run` takes: name and shape — as a model file declares it when it gives a layout
+   * (ONNX NCHW, NHWC before an absorbed Transpose, or `[N, F]` features), else NCHW (for
+   * `layout: 'nhwc'`, permute).
+   */
   readonly inputs: readonly TensorInfo[];
   /** The main output: name, shape (as `RunResult.shape`, for the planned batch) and layout. */
   readonly outputs: readonly TensorInfo[];
@@ -165,8 +121,8 @@ export interface Session {
   dispose(): Promise<void>;
 }
 
-function toWeightMap(g: Graph, weights: SessionOptions['weights']): WeightMap {
-  if (weights === undefined || weights === 'seeded') return seededWeights(g.weights);
+function toWeightMap(g: Graph, weights: NonNullable<SessionOptions['weights']>): WeightMap {
+  if (weights === 'seeded') return seededWeights(g.weights);
   const map: ReadonlyMap<string, Float32Array> = weights instanceof Map ? weights : new Map(Object.entries(weights));
   const declared = new Set(g.weights.map((w) => w.name));
   const extra = [...map.keys()].filter((n) => !declared.has(n));
@@ -195,71 +151,20 @@ function chooseBuild(f: Features, requested: SessionOptions['build']): KernelBui
   return f.relaxedSimd ? 'relaxed' : 'baseline';
 }
 
-const P = 'inception-wasm: ';
-
-/** Every key of SessionOptions (a Record, so adding an option without listing it fails to compile). */
-const SESSION_OPTION_KEYS: Record<keyof SessionOptions, true> = {
-  model: true, variant: true, graph: true, tfjs: true, onnx: true, weights: true, inputSize: true, batch: true,
-  threads: true, build: true, passes: true, winograd: true, wasm: true, maxMemoryBytes: true, debug: true,
-  checkFinite: true, warn: true,
-};
-
-const BUILDS: readonly NonNullable<SessionOptions['build']>[] = ['auto', 'baseline', 'relaxed'];
 
 /**
- * Checks every option before anything is built: unknown keys (a typo would silently run the
- * default), enum-like values against their valid set, numbers against their range. Model files
- * and weights are checked by their loaders.
+ * An import that fails on the model's content names the first problem only; `inspect` lists every
+ * unsupported op at once, so the error points at it.
  */
-function checkSessionOptions(options: SessionOptions): void {
-  if (options === undefined) throw new Error(`${P}createSession() takes an options object with one of \`model\` (see \`inception-wasm list\`), \`graph\`, \`tfjs\`, \`onnx\``);
-  checkOptionKeys(options, Object.keys(SESSION_OPTION_KEYS) as (keyof SessionOptions)[], 'createSession()', P);
-  for (const key of ['model', 'variant'] as const) {
-    if (options[key] !== undefined && typeof options[key] !== 'string') {
-      throw new Error(`${P}${key} must be a string (see \`inception-wasm list\`), got ${describeValue(options[key])}`);
+async function withInspectHint<T>(source: unknown, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof OnnxImportError || e instanceof TfjsImportError) {
+      e.message += ` — run \`npx inception-wasm inspect ${typeof source === 'string' ? source : '<file>'}\` for the whole list`;
     }
+    throw e;
   }
-  if (options.variant !== undefined && options.model === undefined) {
-    throw new Error(`${P}\`variant\` selects a variant of \`model\`; a \`graph\`, \`onnx\` or \`tfjs\` model has none — drop \`variant\``);
-  }
-  // Duck-typed, not `instanceof`: a graph built by another copy of this package is still a graph.
-  const graph = options.graph as Partial<Graph> | undefined;
-  if (graph !== undefined && (typeof graph !== 'object' || graph === null || typeof graph.node !== 'function' || !Array.isArray(graph.weights))) {
-    throw new Error(`${P}graph must be a Graph (from a builder or buildNetwork), got ${describeValue(options.graph)}`);
-  }
-  const w = options.weights;
-  if (w !== undefined && w !== 'seeded' && !(w instanceof Map) && (typeof w !== 'object' || w === null || Array.isArray(w) || ArrayBuffer.isView(w))) {
-    throw new Error(`${P}weights must be 'seeded', a Map or an object of named Float32Arrays, got ${describeValue(w)}`);
-  }
-  const sizeProblem = inputSizeProblem(options.inputSize);
-  if (sizeProblem) throw new Error(`${P}${sizeProblem}`);
-  checkInteger(options.batch, 'batch', 1, Number.MAX_SAFE_INTEGER, 'a positive integer', P);
-  checkInteger(options.threads, 'threads', 0, MAX_THREADS, `an integer from 0 to ${MAX_THREADS} (0 = one per core, at most ${MAX_THREADS}; 1 = no workers)`, P);
-  checkOneOf(options.build, BUILDS, 'build', P);
-  if (options.passes !== undefined) {
-    if (!Array.isArray(options.passes)) throw new Error(`${P}passes must be an array of pass names (${ALL_PASSES.join(', ')}), got ${describeValue(options.passes)}`);
-    for (const pass of options.passes as unknown[]) {
-      if (typeof pass !== 'string' || !(ALL_PASSES as readonly string[]).includes(pass)) {
-        throw new Error(`${P}unknown pass ${describeValue(pass)}; ${suggestion(String(pass), ALL_PASSES, 'passes')}`);
-      }
-    }
-  }
-  for (const key of ['winograd', 'debug', 'checkFinite'] as const) checkBoolean(options[key], key, P);
-  checkInteger(options.maxMemoryBytes, 'maxMemoryBytes', PAGE_BYTES, Number.MAX_SAFE_INTEGER, `an integer number of bytes ≥ ${PAGE_BYTES} (one wasm page)`, P);
-  if (options.warn !== undefined && typeof options.warn !== 'function') throw new Error(`${P}warn must be a function (message: string) => void, got ${describeValue(options.warn)}`);
-  const wasm = options.wasm;
-  if (
-    wasm !== undefined && typeof wasm !== 'string' && !(wasm instanceof WebAssembly.Module) && !(wasm instanceof ArrayBuffer) &&
-    !(wasm instanceof Uint8Array) && !(typeof URL !== 'undefined' && wasm instanceof URL)
-  ) {
-    throw new Error(`${P}wasm must be a WebAssembly.Module, an ArrayBuffer, a Uint8Array, a URL or a URL string, got ${describeValue(wasm)}`);
-  }
-}
-
-/** Compute threads for a checked `threads` option: 0 = one per core, never more than MAX_THREADS. */
-function threadCount(requested: number | undefined, cores: number): number {
-  const threads = requested ?? 0;
-  return threads === 0 ? Math.max(1, Math.min(cores, MAX_THREADS)) : threads;
 }
 
 /** The graph and weights a session runs: an imported model, a given graph, or a registry network. */
@@ -273,18 +178,20 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
   }
   if (options.tfjs !== undefined) {
     if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `tfjs` (the model carries its weights)');
-    const imported = await importTfjs(options.tfjs, {
+    const imported = await withInspectHint(options.tfjs, () => importTfjs(options.tfjs!, {
       batch: options.batch, inputSize: options.inputSize as number | [number, number] | undefined, maxWeightBytes: options.maxMemoryBytes,
-    });
+    }));
     // Keras is channels-last: a 4-D output is declared, and returned, NHWC.
     const outputs = imported.outputs.map((o): TensorInfo => ({ ...o, layout: o.shape.length === 4 ? 'nhwc' : 'features' }));
     return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs };
   }
   if (options.onnx !== undefined) {
     if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `onnx` (the model carries its weights)');
-    const imported = await importOnnx(options.onnx, { batch: options.batch, inputSize: options.inputSize, maxWeightBytes: options.maxMemoryBytes });
+    const imported = await withInspectHint(options.onnx, () => importOnnx(options.onnx!, { batch: options.batch, inputSize: options.inputSize, maxWeightBytes: options.maxMemoryBytes }));
     return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs };
   }
+  // Never a silent default: untrained weights give confident, meaningless classes.
+  if (options.weights === undefined) throw new Error(`${P}\`${sources[0]}\` needs \`weights\`: pass a state dict (a Map or object of named Float32Arrays, torchvision/timm names) or \`weights: 'seeded'\` for the deterministic untrained weights`);
   const graph = options.graph ?? buildNetwork(options.model!, {
     variant: options.variant, inputSize: options.inputSize, batch: options.batch,
   });
@@ -305,7 +212,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
 
   let threads = threadCount(options.threads, f.cores);
   if (threads > 1 && !f.threads) {
-    warn(`inception-wasm: running single-threaded: ${f.threadsUnavailableReason}`);
+    warn(`inception-wasm: running single-threaded (1 thread instead of ${threads}): ${f.threadsUnavailableReason}`);
     threads = 1;
   }
   const shared = threads > 1;
@@ -323,7 +230,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   if (threads > 1) {
     const maxSteps = compiled.program.steps.length;
     const controlOffset = arena.alloc(poolControlBytes(maxSteps));
-    pool = await WorkerPool.create({ module, memory: arena.memory, threads, controlOffset, maxSteps, warn });
+    pool = await WorkerPool.create({ module, memory: arena.memory, threads, controlOffset, maxSteps });
     await pool.load(compiled.program);
   }
 
@@ -334,6 +241,9 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   const declaredOutput = modelOutputs?.[0];
   const outputPerImage = declaredOutput !== undefined ? declaredOutput.shape.slice(1) : [output.height * output.width * output.channels];
   const outputToNchw = declaredOutput?.layout === 'nchw' && output.height * output.width > 1;
+  // The input as the model declares it; `run` takes an NHWC-declared input NHWC by default.
+  const declaredInput = modelInputs?.[0]?.layout !== undefined ? modelInputs[0] : undefined;
+  const defaultLayout: Layout = declaredInput?.layout === 'nhwc' ? 'nhwc' : 'nchw';
   const info: SessionInfo = {
     model: options.model,
     variant: options.model ? variantInfo(options.model, options.variant).variant : undefined,
@@ -373,8 +283,8 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     if (layoutOption !== undefined && layoutOption !== 'nchw' && layoutOption !== 'nhwc') {
       throw new Error(`${P}layout must be 'nchw' or 'nhwc', got ${describeValue(layoutOption)}`);
     }
-    const layout: Layout = layoutOption ?? 'nchw';
-    validateInput(data, layout, info.inputShape, checkFinite);
+    const layout: Layout = layoutOption ?? defaultLayout;
+    validateInput(data, layout, info.inputShape, checkFinite, declaredInput?.layout === 'features');
     return { data: data.slice(), layout };
   };
 
@@ -413,7 +323,9 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   return {
     info,
     graph: g,
-    inputs: [{ name: modelInputs?.[0]?.name ?? g.node(g.inputs[0]).name, shape: info.inputShape }],
+    inputs: [declaredInput !== undefined
+      ? { name: declaredInput.name, shape: [...declaredInput.shape], layout: declaredInput.layout }
+      : { name: modelInputs?.[0]?.name ?? g.node(g.inputs[0]).name, shape: info.inputShape }],
     outputs: [{ name: declaredOutput?.name ?? 'logits', shape: info.outputShape, ...(declaredOutput?.layout !== undefined ? { layout: declaredOutput.layout } : {}) }],
     get memoryBytes() {
       return arena.memory.buffer.byteLength;
@@ -468,13 +380,16 @@ function nhwcToNchwInto(nhwc: Float32Array, out: Float32Array, base: number, pix
   }
 }
 
-/** Checks an input (of a checked `layout`) against the planned `[batch, C, H, W]` before any kernel runs. */
-function validateInput(data: Float32Array, layout: Layout, planned: number[], checkFinite: boolean): void {
+/**
+ * Checks an input (of a checked `layout`) against the planned `[batch, C, H, W]` before any kernel
+ * runs; a `features` input (`[batch, F, 1, 1]` planned) is named `[batch, F]`.
+ */
+function validateInput(data: Float32Array, layout: Layout, planned: number[], checkFinite: boolean, features = false): void {
   const [batch, c, h, w] = planned;
   const image = c * h * w;
-  const shape = layout === 'nchw' ? `[${batch},${c},${h},${w}]` : `[${batch},${h},${w},${c}]`;
+  const shape = features ? `[${batch},${c}]` : layout === 'nchw' ? `[${batch},${c},${h},${w}]` : `[${batch},${h},${w},${c}]`;
   if (!(data instanceof Float32Array)) {
-    throw new TypeError(`inception-wasm: input must be a Float32Array (${layout.toUpperCase()} ${shape}), got ${Object.prototype.toString.call(data)}`);
+    throw new TypeError(`inception-wasm: input must be a Float32Array (${features ? 'features' : layout.toUpperCase()} ${shape}), got ${Object.prototype.toString.call(data)}`);
   }
   if (data.length === 0 || data.length % image !== 0 || data.length / image > batch) {
     throw new Error(

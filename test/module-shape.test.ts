@@ -67,11 +67,19 @@ describe('kernel module carries no state', () => {
       expect(imports).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     });
 
-    it(`${name}: exports only kernels (f32_*) and the imported memory: helpers stay internal`, () => {
+    it(`${name}: exports only kernels (f32_*, i8_*, u8_*) and the imported memory: helpers stay internal`, () => {
       const exported = WebAssembly.Module.exports(new WebAssembly.Module(bytes));
-      const stray = exported.filter((e) => !(e.kind === 'function' ? e.name.startsWith('f32_') : e.kind === 'memory'));
+      const kernel = /^(f32|i8|u8)_/;
+      const stray = exported.filter((e) => !(e.kind === 'function' ? kernel.test(e.name) : e.kind === 'memory'));
       expect(stray).toEqual([]);
       expect(exported.length).toBeGreaterThan(20);
+    });
+
+    it(`${name}: carries the 8-bit kernels`, () => {
+      const exported = new Set(WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name));
+      const int8 = ['i8_gemm', 'i8_gemm_pack_bytes', 'i8_gemm_panel_bytes', 'i8_gemm_mr', 'i8_pack_gemm_weights', 'u8_im2col_nhwc',
+        'u8_maxpool_nhwc', 'u8_avgpool_nhwc', 'u8_global_avgpool_nhwc', 'f32_quantize_u8', 'u8_dequantize_f32'];
+      expect(int8.filter((e) => !exported.has(e))).toEqual([]);
     });
 
     it(`${name}: ships no benchmark code (the f32_peak_* loop lives in the bench build only)`, () => {

@@ -18,22 +18,24 @@ import { importPeerFile, resolvePeer } from './peer-modules.js';
 import type { LoadedRuntime, LoadOptions } from './runtimes.js';
 
 /** The part of onnxruntime's (common) API the bench uses. */
-interface OrtTensor {
+export interface OrtTensor {
   data: unknown;
 }
-interface OrtSession {
+export interface OrtSession {
   inputNames: readonly string[];
   outputNames: readonly string[];
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  /** Writes the profiling trace (sessions created with `enableProfiling`). */
+  endProfiling(): unknown;
   release(): Promise<void>;
 }
-interface OrtModule {
+export interface OrtModule {
   InferenceSession: { create(model: Uint8Array | string, options: Record<string, unknown>): Promise<OrtSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
   env: { logLevel?: string; wasm: { numThreads?: number; simd?: boolean; wasmPaths?: string; proxy?: boolean } };
 }
 
-function runner(ort: OrtModule, session: OrtSession, dims: number[]) {
+export function runner(ort: OrtModule, session: OrtSession, dims: number[]) {
   const [inputName] = session.inputNames;
   const [outputName] = session.outputNames;
   return async (input: Float32Array): Promise<Float32Array> => {
@@ -66,14 +68,25 @@ export async function loadOrtWeb({ files, threads }: LoadOptions): Promise<Loade
   };
 }
 
+/** onnxruntime-node's module and version (the bench's native ceiling). */
+export function ortNodeModule(): { ort: OrtModule; version: string } {
+  const pkg = resolvePeer('onnxruntime-node');
+  return { ort: pkg.require(pkg.dir) as OrtModule, version: pkg.version };
+}
+
+/** The session options of the native row: every graph optimisation, one intra-op pool of `threads`. */
+export function ortNodeSessionOptions(threads: number): Record<string, unknown> {
+  return {
+    executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential',
+    intraOpNumThreads: threads, interOpNumThreads: 1,
+  };
+}
+
 export async function loadOrtNode({ files, threads }: LoadOptions): Promise<LoadedRuntime> {
   const pkg = resolvePeer('onnxruntime-node');
   const ort = pkg.require(pkg.dir) as OrtModule;
   const c = readCase(files);
-  const session = await ort.InferenceSession.create(files.onnxPath, {
-    executionProviders: ['cpu'], graphOptimizationLevel: 'all', executionMode: 'sequential',
-    intraOpNumThreads: threads, interOpNumThreads: 1,
-  });
+  const session = await ort.InferenceSession.create(files.onnxPath, ortNodeSessionOptions(threads));
   return {
     version: pkg.version,
     build: 'native cpu',

@@ -6,7 +6,7 @@
  *
  * Mapping (NHWC throughout, as tfjs wants):
  * - conv (+ the batchNorm it alone feeds, folded: w' = w·γ/√(var+ε), b' = (b − mean)·γ/√(var+ε) + β)
- *   (+ the relu it alone feeds) → `tf.fused.conv2d` (or `tf.fused.depthwiseConv2d` when
+ *   (+ the relu, or clamp [0, 6], it alone feeds) → `tf.fused.conv2d` (or `tf.fused.depthwiseConv2d` when
  *   groups = inChannels) with the filter in HWIO and the resolved pads as explicit padding;
  * - maxPool → `tf.maxPool` with explicit pads; ceil mode becomes extra bottom/right padding
  *   (padded positions never win a max, so this is exact);
@@ -15,12 +15,14 @@
  *   divisor-correction map where a window reaches past the padded extent (ceil mode);
  * - globalAvgPool → `tf.mean`, lrn → `tf.localResponseNormalization` (TF's alpha = ours/size),
  *   concat → `tf.concat` on channels, add(x, y, s) → `x + s·y`, fc → `tf.fused.matMul` (kernel [in, out]),
- *   flatten → reshape (via NCHW order when H·W > 1), softmax, standalone batchNorm and relu as such.
+ *   flatten → reshape (via NCHW order when H·W > 1), softmax, standalone batchNorm and relu as such,
+ *   a standalone clamp → `tf.clipByValue`.
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Graph } from '../../src/graph/graph.js';
 import type { ConvNode, GraphNode, ValueId } from '../../src/graph/nodes.js';
 import { paddedWindowLength, samePads, type Pads } from '../../src/graph/geometry.js';
+import { assertNever } from '../../src/util/assert-never.js';
 
 export type Tf = typeof tfc;
 type Weights = ReadonlyMap<string, Float32Array>;
@@ -79,14 +81,16 @@ export function buildTfjsModel(tf: Tf, g: Graph, weights: Weights): TfjsModel {
       case 'conv': {
         const bn = soleConsumer(node.id, 'batchNorm');
         if (bn) fused.add(bn.id);
-        const relu = soleConsumer(bn ? bn.id : node.id, 'relu');
+        const from = bn ? bn.id : node.id;
+        const clamp6 = soleConsumer(from, 'clamp');
+        const relu = soleConsumer(from, 'relu') ?? (clamp6?.lo === 0 && clamp6.hi === 6 ? clamp6 : undefined);
         if (relu) fused.add(relu.id);
         const out = relu?.id ?? bn?.id ?? node.id;
         const { filter, bias, depthwise } = convTensors(tf, node, weight, bn);
         hold(filter);
         if (bias) hold(bias);
         const pad = tfPadding(node.pads, inShape[1], inShape[2], node);
-        const activation = relu ? 'relu' : 'linear';
+        const activation = relu ? (relu.kind === 'clamp' ? 'relu6' : 'relu') : 'linear';
         const strides: [number, number] = [node.strideH, node.strideW];
         if (!depthwise) {
           count('fused.conv2d');
@@ -123,6 +127,12 @@ export function buildTfjsModel(tf: Tf, g: Graph, weights: Weights): TfjsModel {
         count('relu');
         steps.push({ out: node.id, inputs: [...node.inputs], eval: ([x]) => tf.relu(x) });
         break;
+      case 'clamp': {
+        const { lo, hi } = node;
+        count('clipByValue');
+        steps.push({ out: node.id, inputs: [...node.inputs], eval: ([x]) => tf.clipByValue(x, lo, hi) });
+        break;
+      }
       case 'maxPool': {
         const pads = ceilPads(node.pads, inShape, node);
         count('maxPool');
@@ -184,6 +194,9 @@ export function buildTfjsModel(tf: Tf, g: Graph, weights: Weights): TfjsModel {
         break;
       case 'adaptiveAvgPool':
         throw new TfjsGraphError(`adaptiveAvgPool '${node.name}' has no TF.js form here (only training-only aux heads use it: build with aux off)`);
+      default:
+        // A node kind this mapping lacks is a compile error here, not a node silently left out.
+        assertNever(node, 'node kind');
     }
   }
 

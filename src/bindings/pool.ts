@@ -22,7 +22,9 @@
  * threads), paid once per run, not per step: at a barrier between steps threads meet (~0.4 µs
  * when the spin catches it, ~10 µs through the futex).
  * With `threads === 1` there is no worker at all: `run()` computes inline on the calling thread
- * (serverless runtimes, pages without SharedArrayBuffer).
+ * (serverless runtimes, pages without SharedArrayBuffer). Every path walks the program through the
+ * one executor (executor.ts). The thread count comes resolved: choosing it (0 = one per core, the
+ * fallback to one thread and its warning) is the session's job, done once there.
  *
  * Faults never hang a run:
  *  - a worker that throws (a kernel trap) claims the `failed` word, writes the cause into the
@@ -38,11 +40,11 @@
  * The control block and the messages: protocol.ts.
  */
 
+import { runProgramInline } from './executor.js';
 import { features } from './features.js';
 import { asKernels, type Kernels, type Program } from './program.js';
-import { runTask } from './interpreter.js';
 import {
-  COMMAND_LOAD, COMMAND_RUN, CONTROL_BYTES, controlBase, describeError, FAILED_BY_COORDINATOR, MESSAGE_MAX_BYTES,
+  COMMAND_LOAD, COMMAND_RUN, CONTROL_BYTES, controlBase, FAILED_BY_COORDINATOR, MESSAGE_MAX_BYTES,
   poolControlBytes, type Completion, type FromWorker,
 } from './protocol.js';
 import { workerSpawner, type WorkerHandle } from './spawn.js';
@@ -58,14 +60,15 @@ export interface WorkerPoolOptions {
   /** The kernel module, compiled once: the shared-memory build when threads > 1. */
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  /** Compute threads; 0 = one per available core. 1 = no worker, `run()` computes inline. */
+  /**
+   * Compute threads, resolved by the caller (≥ 1; more than 1 needs a shared `memory`). 1 = no
+   * worker, `run()` computes inline.
+   */
   threads: number;
   /** Byte offset (4-aligned) of `poolControlBytes(maxSteps)` bytes in `memory` owned by this pool. */
   controlOffset: number;
   /** The most steps a loaded program may have (sizes the control block). */
   maxSteps: number;
-  /** Receives the one warning when threads were asked for but cannot be had (default console.warn). */
-  warn?: (message: string) => void;
   /**
    * Spin budget before `Atomics.wait` (at barriers and when idle), in µs (default 5). Forced to 0
    * when there are more threads than cores: a spinning thread would steal the core of the one it
@@ -96,38 +99,29 @@ export class WorkerPool {
   private disposed = false;
 
   private constructor(
-    /** Compute threads actually used (after `0 = auto` and the no-SharedArrayBuffer fallback). */
+    /** Compute threads: the `threads` the pool was created with. */
     readonly threads: number,
     private readonly maxSteps: number,
     private readonly runner: Runner,
   ) {}
 
-  /**
-   * Starts the pool: resolves `threads` (0 = cores), falls back to 1 thread with one warning when
-   * threads are unavailable, and (threads > 1) starts the workers and waits until all are ready.
-   */
+  /** Starts the pool: with threads > 1, starts the workers and waits until all are ready. */
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
-    const { module, memory, maxSteps } = options;
-    if (!Number.isInteger(options.threads) || options.threads < 0) {
-      throw new RangeError(`inception-wasm: threads must be an integer ≥ 0 (0 = auto), got ${options.threads}`);
+    const { module, memory, maxSteps, threads } = options;
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new RangeError(
+        `inception-wasm: the pool's threads must be an integer ≥ 1, got ${threads} (createSession resolves threads: 0 to one per core)`,
+      );
     }
     if (!Number.isInteger(maxSteps) || maxSteps < 0) {
       throw new RangeError(`inception-wasm: maxSteps must be an integer ≥ 0, got ${maxSteps}`);
     }
-    const f = await features({ relaxedSimd: false });
-    let threads = options.threads === 0 ? f.cores : options.threads;
-    if (threads > 1) {
-      const reason = !f.threads
-        ? f.threadsUnavailableReason
-        : !isSharedMemory(memory)
-          ? 'the WebAssembly.Memory given to the pool is not shared (create the arena with shared: true)'
-          : undefined;
-      if (reason) {
-        (options.warn ?? console.warn)(`inception-wasm: running on 1 thread instead of ${threads}: ${reason}`);
-        threads = 1;
-      }
-    }
     if (threads === 1) return new WorkerPool(1, maxSteps, new InlineRunner(module, memory));
+    if (!isSharedMemory(memory)) {
+      throw new RangeError(
+        `inception-wasm: a pool of ${threads} threads needs a shared WebAssembly.Memory: create the arena with shared: true, or use threads: 1`,
+      );
+    }
 
     const { controlOffset } = options;
     const end = controlOffset + poolControlBytes(maxSteps);
@@ -141,7 +135,9 @@ export class WorkerPool {
     if (completion === 'waitAsync' && !('waitAsync' in Atomics)) {
       throw new Error("inception-wasm: Atomics.waitAsync is unavailable in this runtime: use completion 'message'");
     }
-    const spin = threads <= f.cores ? (options.spinMicros ?? DEFAULT_SPIN_MICROS) : 0;
+    // More threads than cores: a spinning thread would steal the core of the one it waits for.
+    const { cores } = await features({ relaxedSimd: false });
+    const spin = threads <= cores ? (options.spinMicros ?? DEFAULT_SPIN_MICROS) : 0;
     const crew = new WorkerCrew({
       module,
       memory,
@@ -216,17 +212,8 @@ class InlineRunner implements Runner {
   }
 
   async run(): Promise<void> {
-    const program = this.program;
-    if (!program) throw new Error('inception-wasm: run() before load(program)');
-    program.steps.forEach((step, s) => {
-      for (let task = 0; task < step.tasks; task++) {
-        try {
-          runTask(this.kernels, program, step, task, 0);
-        } catch (e) {
-          throw new Error(`inception-wasm: step ${s} '${step.name}' task ${task} failed: ${describeError(e)}`, { cause: e });
-        }
-      }
-    });
+    if (!this.program) throw new Error('inception-wasm: run() before load(program)');
+    runProgramInline(this.kernels, this.program);
   }
 
   async dispose(): Promise<void> {

@@ -17,7 +17,7 @@ import type { ConvKernels } from './kernels/conv.js';
 import type { ElementwiseKernels } from './kernels/elementwise.js';
 import { GEMM_NR, type GemmKernels } from './kernels/gemm.js';
 import type { LayoutKernels } from './kernels/layout.js';
-import type { NormalizeKernels } from './kernels/normalize.js';
+import type { LrnParams, NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
 import type { Winograd1dKernels, WinogradKernels } from './kernels/winograd.js';
 import { assertNever } from '../util/assert-never.js';
@@ -211,14 +211,10 @@ export interface CopyStep extends StepCommon {
   pixelsPerTask: number;
 }
 
-export interface LrnStep extends StepCommon {
+export interface LrnStep extends StepCommon, LrnParams {
   kind: 'lrn';
   input: View;
   out: View;
-  size: number;
-  alpha: number;
-  beta: number;
-  k: number;
   pixelsPerTask: number;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The pool's protocol, shared by the coordinator (pool.ts) and the workers (worker.ts): the
  * control block's layout in shared memory, the commands, and the structured-clone messages.
- * Workers import this file and the interpreter only, never the coordinator.
+ * Workers import this file and the executor only, never the coordinator.
  */
 
 import type { Program } from './program.js';

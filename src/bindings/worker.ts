@@ -8,9 +8,10 @@
  *  - otherwise blocked in `idle()`: `Atomics.wait` on the generation word; each new generation
  *    with COMMAND_RUN runs the program once, without any message.
  *
- * A run: for each step, take tasks from the step's atomic counter until they run out, then meet
- * the others at the barrier — or, when the compiler marked the step `overlapsNext` (the next step
- * touches other memory), go straight on to the next step's tasks. The barrier counts
+ * A run walks the program through the one executor (executor.ts) with this thread's hooks: for
+ * each step, take tasks from the step's atomic counter until they run out, then meet the others
+ * at the barrier — or, when the compiler marked the step `overlapsNext` (the next step touches
+ * other memory), go straight on to the next step's tasks. The barrier counts
  * generations: a thread reads the barrier generation, then increments `barrierArrived`; the last
  * of T arrivals resets the count and bumps the generation; the others spin on it briefly
  * (`spinMicros`, on `Atomics.load`), then `Atomics.wait` for it to change. Because each thread
@@ -18,7 +19,7 @@
  * early arrival at the next barrier.
  */
 
-import { runTask } from './interpreter.js';
+import { runSteps, TaskError, type StepHooks } from './executor.js';
 import { asKernels, type Kernels, type Program } from './program.js';
 import {
   COMMAND_RUN,
@@ -55,6 +56,8 @@ class PoolThread {
   private readonly failed: number;
   private readonly messageLength: number;
   private readonly taskCounters: number;
+  /** How this thread walks a program: tasks from the shared counters, barriers between dependent steps. */
+  private readonly hooks: StepHooks;
 
   constructor(
     private readonly init: InitMessage,
@@ -77,6 +80,12 @@ class PoolThread {
     this.failed = word(CONTROL_BYTES.failed);
     this.messageLength = word(CONTROL_BYTES.messageLength);
     this.taskCounters = word(CONTROL_BYTES.taskCounters);
+    const { i32, failed, taskCounters } = this;
+    this.hooks = {
+      // No new task once the run has failed (Infinity ends the step).
+      nextTask: (s) => (Atomics.load(i32, failed) === 0 ? Atomics.add(i32, taskCounters + s, 1) : Infinity),
+      barrier: () => this.barrier(),
+    };
   }
 
   /** Takes the program, acknowledges, and blocks in `idle()` until the next COMMAND_LOAD. */
@@ -100,23 +109,10 @@ class PoolThread {
   }
 
   private runProgram(): void {
-    const { i32, kernels, thread } = this;
-    const program = this.program!;
-    const steps = program.steps;
-    let ok = true;
-    for (let s = 0; ok && s < steps.length; s++) {
-      const step = steps[s];
-      const counter = this.taskCounters + s;
-      let task = -1;
-      try {
-        while (Atomics.load(i32, this.failed) === 0 && (task = Atomics.add(i32, counter, 1)) < step.tasks) {
-          runTask(kernels, program, step, task, thread);
-        }
-      } catch (e) {
-        this.fail(`step ${s} '${step.name}' task ${task}: ${describeError(e)}`);
-        ok = false;
-      }
-      if (ok && s + 1 < steps.length && !step.overlapsNext) ok = this.barrier();
+    try {
+      runSteps(this.kernels, this.program!, this.thread, this.hooks);
+    } catch (e) {
+      this.fail(e instanceof TaskError ? e.message : describeError(e));
     }
     this.leave();
   }

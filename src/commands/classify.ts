@@ -93,7 +93,7 @@ async function loadModel(v: Values, source: { kind: 'model' | 'onnx' | 'tfjs'; v
   }
   const { model, variant, info, inputSize } = registryOption({ ...v, model: source.value });
   const session = await withProgress(`loading ${model} (${variant})`, () => createSession({
-    model, variant, inputSize, threads,
+    model, variant, inputSize, threads, weights: 'seeded',
   }));
   return {
     session, model: `${model} (${variant})`, defaultPreset: info.preprocessing,
@@ -144,7 +144,8 @@ async function run(v: Values, images: string[]): Promise<void> {
     for (const path of images) {
       const image = await loadImage(path);
       const input = preprocess(image, { preset, size: [h, w], cropFraction, alignCorners: v['align-corners'] === true });
-      const { logits } = await session.run(input);
+      // preprocess() gives NCHW; a model may declare NHWC (run's default then), so say which.
+      const { logits } = await session.run(input, { layout: 'nchw' });
       const probabilities = endsInSoftmax ? logits : softmax(logits);
       const result = { image: path, width: image.width, height: image.height, top: topK(probabilities, k, labels) };
       results.push(result);

@@ -8,7 +8,7 @@ async function run(v: Values): Promise<void> {
   const runs = intOption(v, 'runs', 5, 1);
   const threads = threadsOption(v);
   const t0 = performance.now();
-  const session = await createSession({ model, variant, inputSize, threads });
+  const session = await createSession({ model, variant, inputSize, threads, weights: 'seeded' });
   try {
     const setupMs = performance.now() - t0;
     const [n, c, h, w] = session.info.inputShape;

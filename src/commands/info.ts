@@ -20,6 +20,7 @@ interface Profiled {
 async function profileStages(model: string, variant: string, v: Values, rows: StageRow[]): Promise<Profiled> {
   const session = await createSession({
     model, variant, inputSize: registryOption(v).inputSize, batch: intOption(v, 'batch', 1, 1), threads: threadsOption(v, 1),
+    weights: 'seeded',
   });
   try {
     const [n, c, h, w] = session.info.inputShape;

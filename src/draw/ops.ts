@@ -2,16 +2,17 @@
  * Graph nodes as the papers draw them: a conv unit (conv → BN → ReLU) is one box `3×3 conv 96`,
  * a residual add with its ReLU is one box `×0.17 + residual, ReLU`. `collapseOps` groups the nodes
  * of a node set into such ops and links them; `opLabel` names one op. Labels come from the
- * nodes' typed params only, so every diagram and table is derived from the Graph itself.
+ * nodes' typed params only (each kind's op module, src/ops/, words its own), so every diagram and
+ * table is derived from the Graph itself.
  */
 
 import type { Graph } from '../graph/graph.js';
 import type { GraphNode, Shape, ValueId } from '../graph/nodes.js';
+import { opDef } from '../ops/index.js';
+import { formatHWC, type DiagramKind, type Fused } from '../ops/op-def.js';
 
-/** What a box is, for its colour and the legend. */
-export type OpKind =
-  | 'input' | 'conv1x1' | 'conv' | 'convAsym' | 'convLinear' | 'depthwise'
-  | 'maxPool' | 'avgPool' | 'concat' | 'residual' | 'head' | 'other';
+/** What a box is, for its colour and the legend (each kind's op module says which). */
+export type OpKind = DiagramKind;
 
 export interface Op {
   /** Index in the op list. */
@@ -26,94 +27,23 @@ export interface Op {
   shape: Shape;
 }
 
-/** `×` joined spatial size and channels, without the batch: `35×35×288`, or `1000` for `[N, F]`. */
-export function formatHWC(shape: Shape): string {
-  return shape.length === 4 ? `${shape[1]}×${shape[2]}×${shape[3]}` : shape.slice(1).join('×');
-}
-
-function kernel(n: { kernelH: number; kernelW: number }): string {
-  return `${n.kernelH}×${n.kernelW}`;
-}
-
-function stride(n: { strideH: number; strideW: number }): string {
-  return n.strideH === n.strideW ? `s${n.strideH}` : `s${n.strideH}×${n.strideW}`;
-}
-
-/** Formats a residual scale as the papers print it: 0.17, 0.1, 1. */
-function scaleText(scale: number): string {
-  return String(Number(scale.toFixed(4)));
-}
+export { formatHWC };
 
 /**
  * The label of an op whose own node is `node`, last node `last`, all nodes `nodes` (conv → BN → ReLU
  * collapses into the conv's label; a conv not followed by a ReLU is marked `(linear)`).
  */
 export function opLabel(node: GraphNode, last: GraphNode = node, nodes: readonly GraphNode[] = [node, last]): string {
-  const activated = last.kind === 'relu';
-  const normalised = nodes.some((n) => n.kind === 'batchNorm');
-  switch (node.kind) {
-    case 'input':
-      return `input ${formatHWC(node.shape)}`;
-    case 'conv': {
-      const s = node.strideH === 1 && node.strideW === 1 ? '' : ` ${stride(node)}`;
-      const linear = activated ? '' : ' (linear)';
-      if (node.groups > 1) return `${kernel(node)} depthwise ×${node.outChannels / node.inChannels}${s}${linear}`;
-      return `${kernel(node)} conv ${node.outChannels}${s}${linear}`;
-    }
-    case 'maxPool':
-      return `${kernel(node)} max pool ${stride(node)}`;
-    case 'avgPool':
-      return `${kernel(node)} avg pool ${stride(node)}`;
-    case 'globalAvgPool':
-      return 'global avg pool';
-    case 'adaptiveAvgPool':
-      return `avg pool to ${node.outH}×${node.outW}`;
-    case 'lrn':
-      return `LRN ${node.size}`;
-    case 'concat':
-      return `concat ${node.shape[3]}`;
-    case 'add':
-      return `×${scaleText(node.scale)} + residual${activated ? ', ReLU' : ''}`;
-    case 'fc':
-      return `fc ${node.outFeatures}${normalised ? ', BN' : ''}${activated ? ', ReLU' : ''}`;
-    case 'flatten':
-      return 'flatten';
-    case 'softmax':
-      return 'softmax';
-    case 'batchNorm':
-      return `BN${activated ? ', ReLU' : ''}`;
-    case 'relu':
-      return 'ReLU';
-  }
+  return opDef(node).label(node as never, fusedOf(last, nodes));
 }
 
 /** The colour key of an op whose own node is `node` and last node `last` (a conv without a following ReLU is 'convLinear'). */
 export function opKind(node: GraphNode, last: GraphNode): OpKind {
-  switch (node.kind) {
-    case 'input':
-      return 'input';
-    case 'conv':
-      if (node.groups > 1) return 'depthwise';
-      if (last.kind !== 'relu') return 'convLinear';
-      if (node.kernelH === 1 && node.kernelW === 1) return 'conv1x1';
-      return node.kernelH === node.kernelW ? 'conv' : 'convAsym';
-    case 'maxPool':
-      return 'maxPool';
-    case 'avgPool':
-    case 'adaptiveAvgPool':
-      return 'avgPool';
-    case 'concat':
-      return 'concat';
-    case 'add':
-      return 'residual';
-    case 'globalAvgPool':
-    case 'fc':
-    case 'flatten':
-    case 'softmax':
-      return 'head';
-    default:
-      return 'other';
-  }
+  return opDef(node).diagramKind(node as never, fusedOf(last, [node, last]));
+}
+
+function fusedOf(last: GraphNode, nodes: readonly GraphNode[]): Fused {
+  return { activated: last.kind === 'relu', normalised: nodes.some((n) => n.kind === 'batchNorm') };
 }
 
 /** Whether `node` (reading only the op's value) folds into `op`: BN after conv/fc, ReLU after conv/BN/add/fc. */

@@ -7,7 +7,7 @@
  */
 
 import { graphCost, nodeCost } from '../graph/cost.js';
-import type { StepProfile } from '../graph/executor.js';
+import type { StepProfile } from '../bindings/executor.js';
 import type { Graph } from '../graph/graph.js';
 import { formatHWC } from './ops.js';
 import { stageNodeIds } from './block.js';

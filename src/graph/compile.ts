@@ -12,15 +12,14 @@ import type { Arena } from '../bindings/arena.js';
 import type { Kernels, Program, Step, View } from '../bindings/program.js';
 import { stepScratch } from '../bindings/scratch.js';
 import { convAlgorithm } from './algorithm.js';
+import { lowerGraph, opSteps } from '../ops/index.js';
 import type { Graph } from './graph.js';
-import { GraphError } from './graph.js';
-import type { ValueId } from './nodes.js';
-import { lowerGraph, type Op } from './ops.js';
+import { GraphError, type ValueId } from './nodes.js';
+import type { Op } from './ops.js';
 import { packOpWeights, type WeightMap } from './pack-weights.js';
 import { ALL_PASSES, runPasses, type PassName } from './passes.js';
 import { planMemory, type MemoryPlan } from './planner.js';
 import { markStepGroups, scheduleOps } from './schedule.js';
-import { opSteps } from './steps.js';
 import { resolveTuning, type Tuning } from './tuning.js';
 
 export type { WeightMap };
@@ -32,8 +31,8 @@ export interface CompileOptions {
   /** MR of the GEMM build in use. */
   gemmMr: number;
   /**
-   * Run stride-1 3×3 convs by Winograd F(2×2, 3×3) (default true): 2.25× fewer multiplies;
-   * results differ from the direct path by rounding (relative ~1e-6 per layer).
+   * Run stride-1 3×3, 1×7/7×1 and 1×3/3×1 convs by Winograd transforms where algorithm.ts picks
+   * them (default true); results differ from the direct path by rounding only.
    */
   winograd?: boolean;
   /** Thresholds to override for an experiment (default: DEFAULT_TUNING, tuning.ts). */
@@ -97,7 +96,7 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
   let packBytes = 0;
   const context = { view, mr: options.gemmMr, threads: options.threads, tuning };
   lowered.ops.forEach((op, i) => {
-    for (const step of opSteps(op, packed[i], algorithms[i], context)) {
+    for (const step of opSteps(op, { packed: packed[i], algorithm: algorithms[i] }, context)) {
       const { bufferBytes, gemm } = stepScratch(step);
       scratchBytes = Math.max(scratchBytes, bufferBytes);
       if (gemm) packBytes = Math.max(packBytes, k.f32_gemm_pack_bytes(gemm.rows, gemm.depth));

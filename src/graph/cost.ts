@@ -7,6 +7,7 @@
  *    as "GFLOPS" (`_ops`).
  */
 
+import { opDef } from '../ops/index.js';
 import type { Graph } from './graph.js';
 import { weightNamesOf, type GraphNode } from './nodes.js';
 
@@ -42,12 +43,7 @@ export function nodeCost(g: Graph, node: GraphNode): Cost {
     if (w.role === 'bn_mean' || w.role === 'bn_var') cost.bnStats += count;
     else cost.params += count;
   }
-  if (node.kind === 'conv') {
-    const [n, outH, outW, outC] = node.shape as [number, number, number, number];
-    cost.macs = n * outH * outW * outC * node.kernelH * node.kernelW * (node.inChannels / node.groups);
-  } else if (node.kind === 'fc') {
-    cost.macs = node.shape[0]! * node.inFeatures * node.outFeatures;
-  }
+  cost.macs = opDef(node).macs(node);
   return cost;
 }
 

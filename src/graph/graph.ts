@@ -10,6 +10,7 @@
  *
  * - Every add method infers the output shape at once and throws a `GraphError` naming the node, the
  *   expected and the actual shape when the inputs do not fit. It returns the new node's `ValueId`.
+ *   Each kind's shape inference is its op module's `infer` (src/ops/); a method here only names it.
  * - `g.nodes` holds the nodes in insertion order, which is a topological order (a node can only
  *   name values that already exist). `g.nodes[v]` is the node producing value `v`; `g.shape(v)` its shape.
  *   Iterate with `for (const node of g.nodes) switch (node.kind) { … }`.
@@ -23,82 +24,17 @@
  *   Params and MACs per node / stage / total: `graphCost(g)` in cost.ts.
  */
 
-import { resolveWindow, type Padding, type Pads } from './geometry.js';
-import type {
-  GraphNode, NodeOf, NodeKind, Shape, StageMark, ValueId, WeightDecl, WeightRole,
-} from './nodes.js';
+import type { AvgPoolSpec, PoolSpec } from '../ops/pool.js';
+import type { BatchNormSpec } from '../ops/batch-norm.js';
+import type { ClampSpec } from '../ops/clamp.js';
+import type { ConvSpec, FcSpec } from '../ops/conv.js';
+import type { LrnSpec } from '../ops/lrn.js';
+import { OPS } from '../ops/index.js';
+import type { BuildContext, OpDef } from '../ops/op-def.js';
+import { GraphError, type GraphNode, type NodeKind, type Shape, type StageMark, type ValueId, type WeightDecl, type WeightRole } from './nodes.js';
 
-export class GraphError extends Error {
-  override name = 'GraphError';
-}
-
-export interface ConvSpec {
-  outChannels: number;
-  kernelH: number;
-  kernelW: number;
-  strideH?: number;
-  strideW?: number;
-  /** Default 'valid'. */
-  padding?: Padding;
-  /** 1 (default) or inChannels (depthwise). */
-  groups?: number;
-  /** When given, the input's channel count must equal it (catches a wrong table width early). */
-  inChannels?: number;
-  weight: string;
-  bias?: string;
-}
-
-export interface BatchNormSpec {
-  gamma?: string;
-  beta?: string;
-  mean: string;
-  var: string;
-  eps: number;
-}
-
-export interface PoolSpec {
-  kernelH: number;
-  kernelW: number;
-  strideH: number;
-  strideW: number;
-  /** Default 'valid'. */
-  padding?: Padding;
-  ceilMode?: boolean;
-}
-
-export interface AvgPoolSpec extends PoolSpec {
-  countIncludePad: boolean;
-}
-
-export interface LrnSpec {
-  size: number;
-  alpha: number;
-  beta: number;
-  k: number;
-}
-
-export interface FcSpec {
-  outFeatures: number;
-  /** When given, the input's feature count must equal it. */
-  inFeatures?: number;
-  weight: string;
-  bias?: string;
-}
-
-type NewNode<K extends NodeKind> = Omit<NodeOf<K>, 'id'>;
-
-interface WindowSpec {
-  kernelH: number;
-  kernelW: number;
-  strideH?: number;
-  strideW?: number;
-  padding?: Padding;
-  ceilMode?: boolean;
-}
-
-export function formatShape(shape: Shape): string {
-  return `[${shape.join(', ')}]`;
-}
+export { formatShape, GraphError } from './nodes.js';
+export type { AvgPoolSpec, BatchNormSpec, ClampSpec, ConvSpec, FcSpec, LrnSpec, PoolSpec };
 
 export class Graph {
   readonly nodes: GraphNode[] = [];
@@ -154,177 +90,92 @@ export class Graph {
 
   /** A graph input, NHWC `[N, H, W, C]`. */
   input(name: string, shape: Shape): ValueId {
-    if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-      throw new GraphError(`input '${name}': expected a shape [N, H, W, C] of positive integers, got ${formatShape(shape)}`);
-    }
-    const v = this.push<'input'>({ kind: 'input', name, inputs: [], shape: [...shape] });
+    const v = this.addNode(OPS.input, name, [], shape);
     this.inputs.push(v);
     return v;
   }
 
   conv(name: string, x: ValueId, spec: ConvSpec): ValueId {
-    const [n, h, w, c] = this.featureMap(name, 'conv', x);
-    const groups = spec.groups ?? 1;
-    if (spec.inChannels !== undefined && spec.inChannels !== c) {
-      throw this.shapeError(name, 'conv', x, `[${n}, ${h}, ${w}, ${spec.inChannels}]`);
-    }
-    if (groups !== 1 && (groups !== c || spec.outChannels % c !== 0)) {
-      throw new GraphError(`conv '${name}': groups ${groups} must be 1 or the input channels ${c} (with outChannels a multiple of it)`);
-    }
-    const window = this.window(name, 'conv', x, spec);
-    this.declare(name, spec.weight, [spec.outChannels, c / groups, spec.kernelH, spec.kernelW], 'conv_w');
-    if (spec.bias !== undefined) this.declare(name, spec.bias, [spec.outChannels], 'bias');
-    return this.push<'conv'>({
-      kind: 'conv', name, inputs: [x], shape: [n, window.outH, window.outW, spec.outChannels],
-      ...window.params, groups, inChannels: c, outChannels: spec.outChannels,
-      weight: spec.weight, ...(spec.bias !== undefined ? { bias: spec.bias } : {}),
-    });
+    return this.addNode(OPS.conv, name, [x], spec);
   }
 
   batchNorm(name: string, x: ValueId, spec: BatchNormSpec): ValueId {
-    const shape = this.shape(x);
-    const channels = shape[shape.length - 1]!;
-    if (spec.gamma !== undefined) this.declare(name, spec.gamma, [channels], 'bn_gamma');
-    if (spec.beta !== undefined) this.declare(name, spec.beta, [channels], 'bn_beta');
-    this.declare(name, spec.mean, [channels], 'bn_mean');
-    this.declare(name, spec.var, [channels], 'bn_var');
-    return this.push<'batchNorm'>({
-      kind: 'batchNorm', name, inputs: [x], shape, channels,
-      ...(spec.gamma !== undefined ? { gamma: spec.gamma } : {}),
-      ...(spec.beta !== undefined ? { beta: spec.beta } : {}),
-      mean: spec.mean, var: spec.var, eps: spec.eps,
-    });
+    return this.addNode(OPS.batchNorm, name, [x], spec);
   }
 
   relu(name: string, x: ValueId): ValueId {
-    return this.push<'relu'>({ kind: 'relu', name, inputs: [x], shape: this.shape(x) });
+    return this.addNode(OPS.relu, name, [x], undefined);
+  }
+
+  /** `min(max(x, lo), hi)`, lo < hi, either may be infinite (ReLU6: `{ lo: 0, hi: 6 }`). */
+  clamp(name: string, x: ValueId, spec: ClampSpec): ValueId {
+    return this.addNode(OPS.clamp, name, [x], spec);
   }
 
   maxPool(name: string, x: ValueId, spec: PoolSpec): ValueId {
-    const [n, , , c] = this.featureMap(name, 'maxPool', x);
-    const window = this.window(name, 'maxPool', x, spec);
-    return this.push<'maxPool'>({
-      kind: 'maxPool', name, inputs: [x], shape: [n, window.outH, window.outW, c],
-      ...window.params, ceilMode: spec.ceilMode ?? false,
-    });
+    return this.addNode(OPS.maxPool, name, [x], spec);
   }
 
   avgPool(name: string, x: ValueId, spec: AvgPoolSpec): ValueId {
-    const [n, , , c] = this.featureMap(name, 'avgPool', x);
-    const window = this.window(name, 'avgPool', x, spec);
-    return this.push<'avgPool'>({
-      kind: 'avgPool', name, inputs: [x], shape: [n, window.outH, window.outW, c],
-      ...window.params, ceilMode: spec.ceilMode ?? false, countIncludePad: spec.countIncludePad,
-    });
+    return this.addNode(OPS.avgPool, name, [x], spec);
   }
 
   globalAvgPool(name: string, x: ValueId): ValueId {
-    const [n, , , c] = this.featureMap(name, 'globalAvgPool', x);
-    return this.push<'globalAvgPool'>({ kind: 'globalAvgPool', name, inputs: [x], shape: [n, 1, 1, c] });
+    return this.addNode(OPS.globalAvgPool, name, [x], undefined);
   }
 
   adaptiveAvgPool(name: string, x: ValueId, outH: number, outW: number): ValueId {
-    const [n, , , c] = this.featureMap(name, 'adaptiveAvgPool', x);
-    return this.push<'adaptiveAvgPool'>({ kind: 'adaptiveAvgPool', name, inputs: [x], shape: [n, outH, outW, c], outH, outW });
+    return this.addNode(OPS.adaptiveAvgPool, name, [x], { outH, outW });
   }
 
   lrn(name: string, x: ValueId, spec: LrnSpec): ValueId {
-    this.featureMap(name, 'lrn', x);
-    return this.push<'lrn'>({ kind: 'lrn', name, inputs: [x], shape: this.shape(x), ...spec });
+    return this.addNode(OPS.lrn, name, [x], spec);
   }
 
   /** Concatenates feature maps along channels, in the order given. */
   concat(name: string, xs: readonly ValueId[]): ValueId {
-    if (xs.length === 0) throw new GraphError(`concat '${name}': needs at least one input`);
-    const [n, h, w] = this.featureMap(name, 'concat', xs[0]!);
-    const channelOffsets: number[] = [];
-    let channels = 0;
-    for (const x of xs) {
-      const s = this.featureMap(name, 'concat', x);
-      if (s[0] !== n || s[1] !== h || s[2] !== w) throw this.shapeError(name, 'concat', x, `[${n}, ${h}, ${w}, *]`);
-      channelOffsets.push(channels);
-      channels += s[3]!;
-    }
-    return this.push<'concat'>({ kind: 'concat', name, inputs: [...xs], shape: [n, h, w, channels], channelOffsets });
+    return this.addNode(OPS.concat, name, xs, undefined);
   }
 
   /** `x + scale·y`; both inputs must have the same shape. */
   add(name: string, x: ValueId, y: ValueId, scale = 1): ValueId {
-    const shape = this.shape(x);
-    if (formatShape(this.shape(y)) !== formatShape(shape)) throw this.shapeError(name, 'add', y, formatShape(shape));
-    return this.push<'add'>({ kind: 'add', name, inputs: [x, y], shape, scale });
+    return this.addNode(OPS.add, name, [x, y], scale);
   }
 
   fc(name: string, x: ValueId, spec: FcSpec): ValueId {
-    const shape = this.shape(x);
-    if (shape.length !== 2) throw this.shapeError(name, 'fc', x, '[N, features]');
-    const [n, inFeatures] = shape as [number, number];
-    if (spec.inFeatures !== undefined && spec.inFeatures !== inFeatures) {
-      throw this.shapeError(name, 'fc', x, `[${n}, ${spec.inFeatures}]`);
-    }
-    this.declare(name, spec.weight, [spec.outFeatures, inFeatures], 'linear_w');
-    if (spec.bias !== undefined) this.declare(name, spec.bias, [spec.outFeatures], 'bias');
-    return this.push<'fc'>({
-      kind: 'fc', name, inputs: [x], shape: [n, spec.outFeatures], inFeatures, outFeatures: spec.outFeatures,
-      weight: spec.weight, ...(spec.bias !== undefined ? { bias: spec.bias } : {}),
-    });
+    return this.addNode(OPS.fc, name, [x], spec);
   }
 
   flatten(name: string, x: ValueId): ValueId {
-    const [n, h, w, c] = this.featureMap(name, 'flatten', x);
-    return this.push<'flatten'>({ kind: 'flatten', name, inputs: [x], shape: [n, h * w * c] });
+    return this.addNode(OPS.flatten, name, [x], undefined);
   }
 
   softmax(name: string, x: ValueId): ValueId {
-    return this.push<'softmax'>({ kind: 'softmax', name, inputs: [x], shape: this.shape(x) });
+    return this.addNode(OPS.softmax, name, [x], undefined);
   }
 
-  private push<K extends NodeKind>(node: NewNode<K>): ValueId {
+  /** Adds a node of `def`'s kind: its shape inference (which declares its weights), then the node. */
+  private addNode<K extends NodeKind, S>(def: OpDef<K, S>, name: string, inputs: readonly ValueId[], spec: S): ValueId {
+    for (const input of inputs) this.node(input);
+    const node = def.infer(this.build, name, inputs, spec);
     if (this.nodeNames.has(node.name)) throw new GraphError(`${node.kind} '${node.name}': a node of that name already exists`);
-    for (const input of node.inputs) this.node(input);
     const id = this.nodes.length as ValueId;
     this.nodes.push({ ...node, id } as unknown as GraphNode);
     this.nodeNames.add(node.name);
     return id;
   }
 
+  /** What shape inference sees of this graph. */
+  private readonly build: BuildContext = {
+    shape: (v) => this.shape(v),
+    nodeName: (v) => this.node(v).name,
+    declare: (node, name, shape, role) => this.declare(node, name, shape, role),
+  };
+
   private declare(node: string, name: string, shape: number[], role: WeightRole): void {
     if (this.weightIndex.has(name)) throw new GraphError(`node '${node}': weight '${name}' is already declared`);
     const decl: WeightDecl = { name, shape, role };
     this.weights.push(decl);
     this.weightIndex.set(name, decl);
-  }
-
-  /** The input's shape, which must be a 4-D feature map. */
-  private featureMap(name: string, kind: NodeKind, x: ValueId): [number, number, number, number] {
-    const s = this.shape(x);
-    if (s.length !== 4) throw this.shapeError(name, kind, x, '[N, H, W, C]');
-    return s as unknown as [number, number, number, number];
-  }
-
-  private window(name: string, kind: NodeKind, x: ValueId, spec: WindowSpec) {
-    const [, h, w] = this.featureMap(name, kind, x);
-    const strideH = spec.strideH ?? 1;
-    const strideW = spec.strideW ?? 1;
-    const padding = typeof spec.padding === 'object' ? { ...spec.padding } : spec.padding ?? 'valid';
-    const r = resolveWindow(h, w, {
-      kernelH: spec.kernelH, kernelW: spec.kernelW, strideH, strideW, padding, ceilMode: spec.ceilMode ?? false,
-    });
-    if (r.outH < 1 || r.outW < 1) {
-      throw new GraphError(
-        `${kind} '${name}': a ${spec.kernelH}x${spec.kernelW}/${strideH}x${strideW} window does not fit ` +
-        `input '${this.node(x).name}' of shape ${formatShape(this.shape(x))} (output ${r.outH}x${r.outW}); the input image is too small`,
-      );
-    }
-    const params: { kernelH: number; kernelW: number; strideH: number; strideW: number; padding: Padding; pads: Pads } = {
-      kernelH: spec.kernelH, kernelW: spec.kernelW, strideH, strideW, padding, pads: r.pads,
-    };
-    return { outH: r.outH, outW: r.outW, params };
-  }
-
-  private shapeError(name: string, kind: NodeKind, x: ValueId, expected: string): GraphError {
-    return new GraphError(
-      `${kind} '${name}': expected input '${this.node(x).name}' of shape ${expected}, got ${formatShape(this.shape(x))}`,
-    );
   }
 }

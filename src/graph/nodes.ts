@@ -4,9 +4,20 @@
  * Layout: every feature map is NHWC `[N, H, W, C]`; after `flatten` a value is `[N, F]`.
  * Every node produces exactly one value, named by the node's `id` (its index in `Graph.nodes`).
  * Weight fields hold the *names* of tensors in the graph's weight list (see graph.ts), never data.
+ * What each kind does (shape inference, lowering, cost, export, label) is its op module's (src/ops/).
  */
 
+import type { LrnParams } from '../bindings/kernels/normalize.js';
 import type { Padding, Pads } from './geometry.js';
+
+/** Errors in building or compiling a graph; messages name the node and what does not fit. */
+export class GraphError extends Error {
+  override name = 'GraphError';
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
 
 /** Handle of a value = id of the node that produces it. Branded so it cannot be mixed up with a width. */
 export type ValueId = number & { readonly __brand: 'ValueId' };
@@ -70,6 +81,16 @@ export interface ReluNode extends NodeCommon {
   readonly kind: 'relu';
 }
 
+/**
+ * `y = min(max(x, lo), hi)` elementwise on any shape, `lo < hi`, either bound may be infinite
+ * (ReLU6 = [0, 6]). NaN passes through, as the kernels' clamp lets it. The bounds apply as float32.
+ */
+export interface ClampNode extends NodeCommon {
+  readonly kind: 'clamp';
+  readonly lo: number;
+  readonly hi: number;
+}
+
 /** Max pool; padded positions never win (−∞ padding). */
 export interface MaxPoolNode extends NodeCommon, WindowParams {
   readonly kind: 'maxPool';
@@ -105,12 +126,8 @@ export interface AdaptiveAvgPoolNode extends NodeCommon {
  * Local response normalisation across channels (Caffe/ONNX/PyTorch form):
  * `y_c = x_c / (k + alpha/size · Σ_{c' in window of size around c} x_c'²)^beta`.
  */
-export interface LrnNode extends NodeCommon {
+export interface LrnNode extends NodeCommon, LrnParams {
   readonly kind: 'lrn';
-  readonly size: number;
-  readonly alpha: number;
-  readonly beta: number;
-  readonly k: number;
 }
 
 /** Concatenation along the channel (last) axis; input i lands at channels [channelOffsets[i], …). */
@@ -153,6 +170,7 @@ export type GraphNode =
   | ConvNode
   | BatchNormNode
   | ReluNode
+  | ClampNode
   | MaxPoolNode
   | AvgPoolNode
   | GlobalAvgPoolNode
@@ -165,6 +183,13 @@ export type GraphNode =
   | SoftmaxNode;
 
 export type NodeKind = GraphNode['kind'];
+
+/** Every node kind, once (a compile error when the union gains a kind this record lacks). */
+const KIND_SET: { readonly [K in NodeKind]: true } = {
+  input: true, conv: true, batchNorm: true, relu: true, clamp: true, maxPool: true, avgPool: true, globalAvgPool: true,
+  adaptiveAvgPool: true, lrn: true, concat: true, add: true, fc: true, flatten: true, softmax: true,
+};
+export const NODE_KINDS: readonly NodeKind[] = Object.keys(KIND_SET) as NodeKind[];
 
 /** The node type of one kind: `NodeOf<'conv'>` = `ConvNode`. */
 export type NodeOf<K extends NodeKind> = Extract<GraphNode, { kind: K }>;

@@ -13,8 +13,7 @@ import { WINOGRAD_2X2_G, winograd1dMatrices, winogradBlockFloats, winogradPacked
 import type { Kernels } from '../bindings/program.js';
 import { assertNever } from '../util/assert-never.js';
 import { gemmDims, type ConvAlgorithm, type ConvOp, type WinogradPlan } from './algorithm.js';
-import { GraphError } from './graph.js';
-import type { BatchNormNode, ConvNode } from './nodes.js';
+import { GraphError, type BatchNormNode, type ConvNode } from './nodes.js';
 import type { ConvPart, Op } from './ops.js';
 
 /** Named tensors in framework layout (conv OIHW, fc [out, in], BN/bias [C]). */
@@ -97,7 +96,7 @@ function packGemm(op: ConvOp, weights: WeightMap, k: Kernels, arena: Arena): Pac
     const bias = put(part.layer.bias, outChannels);
     const bn = part.bn;
     k.f32_pack_gemm_weights(
-      w, 0, outChannels, inChannels, kernelH, kernelW, bias,
+      w, outChannels, inChannels, kernelH, kernelW, bias,
       bn ? put(bn.gamma, outChannels) : 0, bn ? put(bn.beta, outChannels) : 0,
       bn ? put(bn.mean, outChannels) : 0, bn ? put(bn.var, outChannels) : 0, bn ? bn.eps : 0, at,
     );
@@ -131,7 +130,7 @@ function packWinograd(part: ConvPart, plan: WinogradPlan, weights: WeightMap, k:
   const g = arena.alloc(gValues.length * 8);
   new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
   k.f32_winograd_pack(
-    w, 0, outChannels, inChannels, layer.kernelH, layer.kernelW, mats ? mats.alpha : alpha2d, g, b, gamma, beta, mean,
+    w, outChannels, inChannels, layer.kernelH, layer.kernelW, mats ? mats.alpha : alpha2d, g, b, gamma, beta, mean,
     variance, bn ? bn.eps : 0, dst,
   );
   arena.release(mark);

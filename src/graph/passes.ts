@@ -6,7 +6,9 @@
  *    (`w' = w·γ/√(var+ε)`, `b' = (b − mean)·γ/√(var+ε) + β`).
  *  - `fuseResidual`: conv → add(x, conv, scale) becomes one GEMM with the residual epilogue
  *    `out = x + scale·conv` (Inception-ResNet's up-projection, scaling and add in one pass).
- *  - `fuseRelu`: relu after a conv, BN or add becomes that op's clamp.
+ *  - `fuseRelu`: a clamp op (a relu or clamp node) after a conv, BN or add becomes that op's epilogue
+ *    clamp, whatever its bounds. Only into an op with no clamp yet: a second clamp stays a step of
+ *    its own (composing two would be exact, but no network needs it).
  *  - `concatViews`: each branch writes straight into its channel slice of the concat output;
  *    the concat disappears (the slice is an alias: same bytes, pixel stride = the total width).
  *  - `mergeSiblingConvs`: 1×1 stride-1 convs reading the same input become one conv op with
@@ -103,6 +105,11 @@ export function fuseResidual(g: Graph, l: Lowered): void {
   });
 }
 
+/**
+ * Moves each standalone clamp into the epilogue of the op producing its input. Every epilogue clamps
+ * to the same [lo, hi] with NaN passing through, so fusing changes no value for any bounds (the
+ * depthwise kernel's f32x4.max may turn a −0 into +0 where the standalone step keeps it).
+ */
 export function fuseRelu(g: Graph, l: Lowered): void {
   const counts = consumerCounts(g, l.ops);
   const prod = producers(l.ops);

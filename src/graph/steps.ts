@@ -1,6 +1,7 @@
 /**
- * Step builders: one op, its packed weights and its algorithm → the kernel steps that compute it,
- * every byte offset resolved and every step split into tasks (task-split.ts).
+ * The conv family's step builders (one conv op, its packed weights and its algorithm → its kernel
+ * step, every byte offset resolved and split into tasks by task-split.ts), and the helpers every
+ * op module's step builder uses. The other kinds' builders live in their op modules (src/ops/).
  */
 
 import {
@@ -8,16 +9,13 @@ import {
 } from '../bindings/program.js';
 import { assertNever } from '../util/assert-never.js';
 import { gemmDims, type ConvAlgorithm, type ConvOp, type WinogradPlan } from './algorithm.js';
-import { GraphError } from './graph.js';
-import type { ConvNode, ValueId } from './nodes.js';
+import { GraphError, type ConvNode, type ValueId } from './nodes.js';
 import type { Op } from './ops.js';
 import type { PackedWeights } from './pack-weights.js';
 import {
   ceilDiv, directRowsPerTask, im2colRowsPerTask, panelsPerTaskFor, pixelsPerTaskFor, rowsPerTaskFor, winogradSplit,
 } from './task-split.js';
 import type { Tuning } from './tuning.js';
-
-const F32 = 4;
 
 /** What every step builder needs besides the op. */
 export interface StepContext {
@@ -31,110 +29,43 @@ export interface StepContext {
 type Packed<K extends PackedWeights['kind']> = Extract<PackedWeights, { kind: K }>;
 
 /** `packed`, checked to be of the kind the algorithm packed. */
-function packedAs<K extends PackedWeights['kind']>(packed: PackedWeights, kind: K, op: Op): Packed<K> {
+export function packedAs<K extends PackedWeights['kind']>(packed: PackedWeights, kind: K, op: Op): Packed<K> {
   if (packed.kind !== kind) throw new GraphError(`op '${op.name}': packed weights are '${packed.kind}', the step needs '${kind}'`);
   return packed as Packed<K>;
 }
 
-/** The steps of one op (`algorithm`: the conv op's, undefined for other ops). */
-export function opSteps(op: Op, packed: PackedWeights, algorithm: ConvAlgorithm | undefined, c: StepContext): Step[] {
-  const { view, tuning: t } = c;
-  const name = op.name;
-  switch (op.kind) {
-    case 'conv': {
-      if (!algorithm) throw new GraphError(`conv op '${name}' has no algorithm`);
-      switch (algorithm.kind) {
-        case 'depthwise':
-          return [depthwiseStep(op, algorithm.layer, packedAs(packed, 'depthwise', op), c)];
-        case 'winograd':
-          return [algorithm.plan.dims === 2
-            ? winogradStep(op, packedAs(packed, 'winograd', op), algorithm.plan, c)
-            : winograd1dStep(op, packedAs(packed, 'winograd', op), algorithm.plan, c)];
-        case 'gemm':
-          return [gemmStep(op, packedAs(packed, 'gemm', op), algorithm.direct, c)];
-        default:
-          return assertNever(algorithm, 'conv algorithm');
-      }
-    }
-    case 'batchNorm': {
-      const input = view(op.input);
-      const bn = packedAs(packed, 'batchNorm', op);
-      const pixelsPerTask = pixelsPerTaskFor(input, t);
-      return [{
-        kind: 'batchNorm', name, input, out: view(op.output), scaleOffset: bn.scale, shiftOffset: bn.shift,
-        clamp: copyClamp(op.clamp), pixelsPerTask, tasks: pixelTasks(input, pixelsPerTask), macs: elements(input),
-      }];
-    }
-    case 'clamp':
-      return [copyStep(name, view(op.input), view(op.output), op.clamp, t)];
-    case 'add': {
-      const out = view(op.output);
-      const pixelsPerTask = pixelsPerTaskFor(out, t);
-      return [{
-        kind: 'add', name, a: view(op.a), b: view(op.b), out, scale: op.scale, clamp: copyClamp(op.clamp),
-        pixelsPerTask, tasks: pixelTasks(out, pixelsPerTask), macs: elements(out),
-      }];
-    }
-    case 'concat': {
-      const out = view(op.output);
-      return op.inputs.map((v, i) => {
-        const input = view(v);
-        const slice = { ...out, offset: out.offset + op.channelOffsets[i] * F32, channels: input.channels };
-        return copyStep(`${name}[${i}]`, input, slice, { lo: -Infinity, hi: Infinity }, t);
-      });
-    }
-    case 'maxPool':
-    case 'avgPool': {
-      const input = view(op.input);
-      const out = view(op.output);
-      const n = op.node;
-      const rowsPerTask = rowsPerTaskFor(out.height, t);
-      return [{
-        kind: op.kind, name, input, out, kernelH: n.kernelH, kernelW: n.kernelW, strideH: n.strideH, strideW: n.strideW,
-        padTop: n.pads.top, padLeft: n.pads.left, padBottom: n.pads.bottom, padRight: n.pads.right,
-        countIncludePad: op.kind === 'avgPool' ? op.node.countIncludePad : false, rowsPerTask,
-        tasks: out.batch * ceilDiv(out.height, rowsPerTask), macs: elements(out) * n.kernelH * n.kernelW,
-      }];
-    }
-    case 'globalAvgPool': {
-      const input = view(op.input);
-      const channelsPerTask = t.channelsPerGlobalPoolTask;
-      return [{
-        kind: 'globalAvgPool', name, input, out: view(op.output), channelsPerTask,
-        tasks: input.batch * ceilDiv(input.channels, channelsPerTask), macs: elements(input),
-      }];
-    }
-    case 'lrn': {
-      const input = view(op.input);
-      const pixelsPerTask = pixelsPerTaskFor(input, t);
-      const n = op.node;
-      return [{
-        kind: 'lrn', name, input, out: view(op.output), size: n.size, alpha: n.alpha, beta: n.beta, k: n.k,
-        pixelsPerTask, tasks: pixelTasks(input, pixelsPerTask), macs: elements(input) * n.size,
-      }];
-    }
-    case 'softmax': {
-      const input = view(op.input);
-      return [{
-        kind: 'softmax', name, input, out: view(op.output), rowsPerTask: 1,
-        tasks: pixelTasks(input, 1), macs: elements(input),
-      }];
-    }
-    case 'flatten':
-      return [];
+/** What a step builder gets from compilation besides the op: its packed weights and, for a conv op, its algorithm. */
+export interface StepInputs {
+  packed: PackedWeights;
+  algorithm: ConvAlgorithm | undefined;
+}
+
+/** The steps of a conv engine op (conv or fc layers), by its algorithm. */
+export function convSteps(op: ConvOp, inputs: StepInputs, c: StepContext): Step[] {
+  const { packed, algorithm } = inputs;
+  if (!algorithm) throw new GraphError(`conv op '${op.name}' has no algorithm`);
+  switch (algorithm.kind) {
+    case 'depthwise':
+      return [depthwiseStep(op, algorithm.layer, packedAs(packed, 'depthwise', op), c)];
+    case 'winograd':
+      return [algorithm.plan.dims === 2
+        ? winogradStep(op, packedAs(packed, 'winograd', op), algorithm.plan, c)
+        : winograd1dStep(op, packedAs(packed, 'winograd', op), algorithm.plan, c)];
+    case 'gemm':
+      return [gemmStep(op, packedAs(packed, 'gemm', op), algorithm.direct, c)];
     default:
-      return assertNever(op, 'op kind');
+      return assertNever(algorithm, 'conv algorithm');
   }
 }
 
-function elements(v: View): number {
+export function elements(v: View): number {
   return v.batch * v.height * v.width * v.channels;
 }
 
-const copyClamp = (c: Clamp): Clamp => ({ lo: c.lo, hi: c.hi });
+export const copyClamp = (c: Clamp): Clamp => ({ lo: c.lo, hi: c.hi });
 
 /** A view-to-view copy, optionally clamped (a standalone ReLU). */
-function copyStep(name: string, input: View, out: View, clamp: Clamp, t: Tuning): Step {
+export function copyStep(name: string, input: View, out: View, clamp: Clamp, t: Tuning): Step {
   const pixelsPerTask = pixelsPerTaskFor(out, t);
   return {
     kind: 'copy', name, input, out, clamp: copyClamp(clamp), pixelsPerTask,

@@ -1,6 +1,7 @@
 /**
- * Deterministic weights and inputs that reproduce the PyTorch reference fixtures
- * (../shared/fixtures/torch/README.md, "Weight fill rules"): one mulberry32 stream walks a graph's
+ * Deterministic weights and inputs that reproduce the PyTorch reference fixtures the tests compare
+ * against (test/networks/torch-fixtures.test.ts; the fixtures state the same fill rules): one
+ * mulberry32 stream walks a graph's
  * weight list in order, one draw per element in row-major order, each value computed in float64
  * and rounded once to float32.
  */

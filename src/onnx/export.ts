@@ -14,11 +14,14 @@
  *   → Constant(scale) · Mul → Add, the form torch exports the Inception-ResNet residual in, and
  *   adaptiveAvgPool → AveragePool (only when the output size divides the input size).
  * - A BatchNorm without γ/β gets an initializer of ones/zeros named `<node>.scale` / `<node>.bias`.
+ *
+ * Each kind's mapping is its op module's `onnx` (src/ops/); this file names values and encodes.
  */
 
 import type { Graph } from '../graph/graph.js';
-import type { GraphNode, Shape, ValueId } from '../graph/nodes.js';
-import type { Pads } from '../graph/geometry.js';
+import type { Shape, ValueId } from '../graph/nodes.js';
+import { opDef } from '../ops/index.js';
+import type { OnnxAttr, OnnxEmitter } from '../ops/op-def.js';
 import { AttrType, DataType, encodeModel, type OnnxAttribute, type OnnxDim, type OnnxModel, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 import { float32Tensor } from './tensor.js';
 
@@ -30,12 +33,14 @@ export class OnnxExportError extends Error {
 }
 
 const base = { floats: [], ints: [], strings: [], hasGraph: false };
-const intAttr = (name: string, i: number): OnnxAttribute => ({ ...base, name, type: AttrType.INT, i });
-const floatAttr = (name: string, f: number): OnnxAttribute => ({ ...base, name, type: AttrType.FLOAT, f });
-const intsAttr = (name: string, ints: number[]): OnnxAttribute => ({ ...base, name, type: AttrType.INTS, ints });
-const tensorAttr = (name: string, t: OnnxTensor): OnnxAttribute => ({ ...base, name, type: AttrType.TENSOR, t });
 
-const padsOf = (p: Pads) => [p.top, p.left, p.bottom, p.right];
+/** An op module's attribute as protobuf. */
+function attribute(a: OnnxAttr): OnnxAttribute {
+  if ('int' in a) return { ...base, name: a.name, type: AttrType.INT, i: a.int };
+  if ('float' in a) return { ...base, name: a.name, type: AttrType.FLOAT, f: a.float };
+  if ('ints' in a) return { ...base, name: a.name, type: AttrType.INTS, ints: a.ints };
+  return { ...base, name: a.name, type: AttrType.TENSOR, t: float32Tensor('', [], Float32Array.of(a.scalar)) };
+}
 
 function dims(shape: Shape, batchParam: string): OnnxDim[] {
   const onnx = shape.length === 4 ? [shape[3], shape[1], shape[2]] : shape.slice(1);
@@ -69,12 +74,25 @@ export function graphToOnnxModel(graph: Graph, weights: ReadonlyMap<string, Floa
     return float32Tensor(w.name, w.shape, data);
   });
   const nodes: OnnxNode[] = [];
-  const emit = (opType: string, name: string, inputs: string[], output: string, attribute: OnnxAttribute[] = []) =>
-    nodes.push({ name, opType, domain: '', input: inputs, output: [output], attribute });
-
+  const emitter: OnnxEmitter = {
+    value: nameOf,
+    fresh,
+    constant(wanted, shape, data) {
+      const t = float32Tensor(fresh(wanted), shape, data);
+      initializer.push(t);
+      return t.name;
+    },
+    node(opType, name, inputs, output, attrs = []) {
+      nodes.push({ name, opType, domain: '', input: inputs, output: [output], attribute: attrs.map(attribute) });
+    },
+    shape: (v) => graph.shape(v),
+    fail: (message) => new OnnxExportError(message),
+  };
   for (const node of graph.nodes) {
-    if (node.kind === 'input') continue;
-    exportNode(node, nameOf, emit, initializer, fresh, graph);
+    // Named in this order (output, then first input) so fresh names never depend on the op.
+    nameOf(node.id);
+    if (node.inputs.length > 0) nameOf(node.inputs[0]);
+    opDef(node).onnx(node as never, emitter);
   }
 
   const input = graph.inputs[0];
@@ -93,80 +111,6 @@ export function graphToOnnxModel(graph: Graph, weights: ReadonlyMap<string, Floa
       valueInfo: [],
     },
   };
-}
-
-type Emit = (opType: string, name: string, inputs: string[], output: string, attribute?: OnnxAttribute[]) => void;
-
-function exportNode(
-  node: GraphNode, nameOf: (v: ValueId) => string, emit: Emit, initializer: OnnxTensor[], fresh: (n: string) => string, graph: Graph,
-): void {
-  const out = nameOf(node.id);
-  const x = node.inputs.length > 0 ? nameOf(node.inputs[0]) : '';
-  switch (node.kind) {
-    case 'input':
-      return;
-    case 'conv':
-      return emit('Conv', node.name, node.bias !== undefined ? [x, node.weight, node.bias] : [x, node.weight], out, [
-        intsAttr('dilations', [1, 1]), intAttr('group', node.groups), intsAttr('kernel_shape', [node.kernelH, node.kernelW]),
-        intsAttr('pads', padsOf(node.pads)), intsAttr('strides', [node.strideH, node.strideW]),
-      ]);
-    case 'batchNorm': {
-      const constant = (value: number, suffix: string) => {
-        const t = float32Tensor(fresh(`${node.name}.${suffix}`), [node.channels], new Float32Array(node.channels).fill(value));
-        initializer.push(t);
-        return t.name;
-      };
-      const gamma = node.gamma ?? constant(1, 'scale');
-      const beta = node.beta ?? constant(0, 'bias');
-      return emit('BatchNormalization', node.name, [x, gamma, beta, node.mean, node.var], out, [floatAttr('epsilon', node.eps)]);
-    }
-    case 'relu':
-      return emit('Relu', node.name, [x], out);
-    case 'maxPool':
-    case 'avgPool': {
-      const attrs = [
-        intAttr('ceil_mode', node.ceilMode ? 1 : 0), intsAttr('kernel_shape', [node.kernelH, node.kernelW]),
-        intsAttr('pads', padsOf(node.pads)), intsAttr('strides', [node.strideH, node.strideW]),
-      ];
-      if (node.kind === 'avgPool') attrs.push(intAttr('count_include_pad', node.countIncludePad ? 1 : 0));
-      return emit(node.kind === 'maxPool' ? 'MaxPool' : 'AveragePool', node.name, [x], out, attrs);
-    }
-    case 'globalAvgPool':
-      return emit('GlobalAveragePool', node.name, [x], out);
-    case 'adaptiveAvgPool': {
-      const [, h, w] = graph.shape(node.inputs[0]);
-      if (h % node.outH !== 0 || w % node.outW !== 0) {
-        throw new OnnxExportError(
-          `adaptiveAvgPool '${node.name}': ${h}x${w} → ${node.outH}x${node.outW} has no ONNX equivalent (the output size must divide the input size)`,
-        );
-      }
-      const k = [h / node.outH, w / node.outW];
-      return emit('AveragePool', node.name, [x], out, [intsAttr('kernel_shape', k), intsAttr('strides', k), intsAttr('pads', [0, 0, 0, 0])]);
-    }
-    case 'lrn':
-      return emit('LRN', node.name, [x], out, [
-        floatAttr('alpha', node.alpha), floatAttr('beta', node.beta), floatAttr('bias', node.k), intAttr('size', node.size),
-      ]);
-    case 'concat':
-      return emit('Concat', node.name, node.inputs.map(nameOf), out, [intAttr('axis', 1)]);
-    case 'add': {
-      const y = nameOf(node.inputs[1]);
-      if (node.scale === 1) return emit('Add', node.name, [x, y], out);
-      const scale = fresh(`${node.name}.scale`);
-      const scaled = fresh(`${node.name}.mul`);
-      emit('Constant', scale, [], scale, [tensorAttr('value', float32Tensor('', [], Float32Array.of(node.scale)))]);
-      emit('Mul', scaled, [y, scale], scaled);
-      return emit('Add', node.name, [x, scaled], out);
-    }
-    case 'fc':
-      return emit('Gemm', node.name, node.bias !== undefined ? [x, node.weight, node.bias] : [x, node.weight], out, [
-        floatAttr('alpha', 1), floatAttr('beta', 1), intAttr('transB', 1),
-      ]);
-    case 'flatten':
-      return emit('Flatten', node.name, [x], out, [intAttr('axis', 1)]);
-    case 'softmax':
-      return emit('Softmax', node.name, [x], out, [intAttr('axis', 1)]);
-  }
 }
 
 /** Encodes `graph` and `weights` as an ONNX file (see the module comment). */

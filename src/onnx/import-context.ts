@@ -19,6 +19,7 @@ import type { Pads } from '../graph/geometry.js';
 import { weightNamesOf, type ValueId } from '../graph/nodes.js';
 import { AttrType, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 import { elementCount, tensorToFloat32, tensorToInts, type ExternalDataReader } from './tensor.js';
+import { FoldBudget } from './fold-tensor.js';
 
 export class OnnxImportError extends Error {
   override name = 'OnnxImportError';
@@ -51,6 +52,11 @@ export const FLAG: IntRange = { min: 0, max: 1 };
 export const AXIS: IntRange = { min: -4, max: 4 };
 
 const inRange = (v: number, r: IntRange) => Number.isSafeInteger(v) && v >= r.min && v <= r.max;
+
+/** ONNX-order shape of a Graph value: [N, H, W, C] → [N, C, H, W]; other ranks are the same in both. */
+export function onnxOrder(shape: readonly number[]): number[] {
+  return shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : [...shape];
+}
 
 export type Val =
   | { kind: 'value'; id: ValueId }
@@ -85,6 +91,8 @@ export class Importer {
   /** Each tensor's float values, decoded once however many nodes read it. */
   private readonly decoded = new Map<OnnxTensor, Float32Array>();
   private readonly nonNegativeMemo = new Map<ValueId, boolean>();
+  /** Elements of the constants folded at load (fold.ts), bounded per model. */
+  readonly foldBudget = new FoldBudget();
   /**
    * Bytes of float weights the nodes have asked for, a tensor counted once per use: each use
    * becomes its own packed copy in the session's memory, so this is a lower bound on what the
@@ -162,6 +170,9 @@ export class Importer {
         case 'relu':
         case 'softmax':
           result = true;
+          break;
+        case 'clamp':
+          result = node.lo >= 0;
           break;
         case 'maxPool':
         case 'avgPool':

@@ -8,8 +8,9 @@
 import { formatShape } from '../graph/graph.js';
 import type { Padding, Pads } from '../graph/geometry.js';
 import type { ValueId } from '../graph/nodes.js';
-import { AXIS, decimalOfFloat32, FLAG, PAD, SIZE, type NodeCtx } from './import-context.js';
+import { AXIS, decimalOfFloat32, FLAG, PAD, SIZE, type NodeCtx, type Val } from './import-context.js';
 import { DataType, type OnnxTensor } from './onnx-proto.js';
+import { flatten, reshape, squeeze, transposeOp, unsqueeze } from './import-layout.js';
 import { float32Tensor } from './tensor.js';
 
 type Handler = (c: NodeCtx) => void;
@@ -94,7 +95,10 @@ function pool(kind: 'max' | 'avg'): Handler {
     c.featureMap(x);
     const [kernelH, kernelW] = c.intList('kernel_shape', 2, SIZE);
     const [strideH, strideW] = c.intList('strides', 2, SIZE, [1, 1]);
-    if (kind === 'max') noDilation(c);
+    if (kind === 'max') {
+      noDilation(c);
+      c.int('storage_order', 0, FLAG); // orders only the indices output, which is not supported
+    }
     const ceilMode = flag(c, 'ceil_mode');
     let countIncludePad = kind === 'avg' && flag(c, 'count_include_pad');
     if (!isZero(folded)) {
@@ -144,21 +148,33 @@ function relu(c: NodeCtx): void {
   c.result(c.g.relu(c.graphName(), x));
 }
 
+const FLT_MAX = 3.4028234663852886e38;
+
+/**
+ * Clip with constant bounds: attributes `min`/`max` before opset 11, optional scalar inputs from
+ * 11. An absent bound, or ±FLT_MAX (the attributes' defaults before 11, and what exporters write
+ * for "none"), bounds nothing. [0, +∞) becomes a relu node, no bounds the input itself, any other
+ * interval a clamp node (ReLU6 = Clip(0, 6)); all three fuse into a producing conv the same way.
+ */
 function clip(c: NodeCtx): void {
   const old = c.opset < 11;
-  c.attributes(old ? ['min', 'max'] : []);
+  c.attributes(old ? ['min', 'max', 'consumed_inputs'] : []);
   const bound = (attr: 'min' | 'max', input: number): number | undefined => {
-    if (old) return c.attr(attr) === undefined ? undefined : c.float(attr, 0);
-    return c.inputName(input) === '' ? undefined : c.scalar(c.constant(input), attr);
+    const v = old ? (c.attr(attr) === undefined ? undefined : c.float(attr, 0)) : c.inputName(input) === '' ? undefined : c.scalar(c.constant(input), attr);
+    if (v !== undefined && Number.isNaN(v)) throw c.fail(`'${attr}' is NaN; a bound must be a number (leave it out for none)`);
+    return v === undefined || Math.abs(v) >= FLT_MAX ? undefined : v;
   };
   const min = bound('min', 1);
   const max = bound('max', 2);
   const x = c.value(0);
   if (min === undefined && max === undefined) return c.output(0, { kind: 'value', id: x });
-  if (min === 0 && (max === undefined || max === Infinity)) return c.result(c.g.relu(c.graphName(), x));
-  throw c.fail(
-    `Clip(min ${min ?? '−∞'}, max ${max ?? '+∞'}) is not supported: the engine has no clamp op; supported: Clip with min 0 and no max (= Relu)`,
-  );
+  if (min === 0 && max === undefined) return c.result(c.g.relu(c.graphName(), x));
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  if (!(lo < hi)) {
+    throw c.fail(`Clip(min ${lo}, max ${hi}) has an empty or single-point range (every output would be ${hi}); supported: min < max`);
+  }
+  c.result(c.graph(() => c.g.clamp(c.graphName(), x, { lo, hi })));
 }
 
 function globalAveragePool(c: NodeCtx): void {
@@ -238,7 +254,7 @@ function pad(c: NodeCtx): void {
   } else {
     pads = c.intsOf(c.constant(1), 'pads');
     if (c.inputName(2) !== '') value = c.scalar(c.constant(2), 'constant_value');
-    if (c.inputName(3) !== '') throw c.fail('the axes input is not supported; give pads for all 4 axes');
+    if (c.inputName(3) !== '') pads = padsOnAxes(c, pads, c.intsOf(c.constant(3), 'axes'));
   }
   if (value !== 0) throw c.fail(`constant value ${value} is not supported; supported: 0`);
   if (pads.length !== 8) throw c.fail(`pads [${pads.join(', ')}] must have 8 entries (4-D NCHW)`);
@@ -256,6 +272,22 @@ function pad(c: NodeCtx): void {
     throw c.fail(`pads [${pads.join(', ')}] after the Pads before it total ${JSON.stringify(total)}, out of range; allowed: ${PAD.min}..${PAD.max} each`);
   }
   c.output(0, { kind: 'pad', source: base, node: c.name, pads: total });
+}
+
+/** Pads given for some axes (opset 18's `axes` input) as pads for all 4 (zeros elsewhere). */
+function padsOnAxes(c: NodeCtx, pads: number[], axes: number[]): number[] {
+  if (pads.length !== 2 * axes.length) throw c.fail(`pads [${pads.join(', ')}] must have 2 entries per axis of axes [${axes.join(', ')}]`);
+  const full = new Array<number>(8).fill(0);
+  const seen = new Set<number>();
+  axes.forEach((a, k) => {
+    if (!Number.isSafeInteger(a) || a < -4 || a > 3) throw c.fail(`axes [${axes.join(', ')}]: ${a} is not an axis of a 4-D tensor`);
+    const axis = a < 0 ? a + 4 : a;
+    if (seen.has(axis)) throw c.fail(`axes [${axes.join(', ')}] repeats axis ${axis}`);
+    seen.add(axis);
+    full[axis] = pads[k];
+    full[axis + 4] = pads[k + axes.length];
+  });
+  return full;
 }
 
 function intTensor(dims: number[], values: number[]): OnnxTensor {
@@ -276,39 +308,6 @@ function constant(c: NodeCtx): void {
   }
   if (t === undefined) throw c.fail(`attribute '${a.name}' holds no tensor`);
   c.output(0, { kind: 'const', tensor: { ...t, name: t.name || (c.node.output[0] ?? '') }, what: `Constant '${c.name}'` });
-}
-
-/** [N, C, H, W] → [N, C·H·W] (a 2-D input passes through). */
-function flattenTo2d(c: NodeCtx, x: ValueId): void {
-  if (c.g.shape(x).length === 2) return c.output(0, { kind: 'value', id: x });
-  c.featureMap(x);
-  c.result(c.g.flatten(c.graphName(), x));
-}
-
-function flatten(c: NodeCtx): void {
-  c.attributes(['axis']);
-  const axis = c.int('axis', 1, AXIS);
-  const x = c.value(0);
-  const rank = c.g.shape(x).length;
-  if (axis !== 1 && axis !== 1 - rank) throw c.fail(`attribute 'axis' = ${axis} is not supported; supported: 1 (→ [N, C·H·W])`);
-  flattenTo2d(c, x);
-}
-
-function reshape(c: NodeCtx): void {
-  c.attributes(['allowzero']);
-  const x = c.value(0);
-  const target = c.intsOf(c.constant(1), 'shape');
-  const s = c.g.shape(x);
-  const n = s[0];
-  const features = s.slice(1).reduce((p, d) => p * d, 1);
-  const allowZero = flag(c, 'allowzero');
-  const first = target[0] === 0 && !allowZero ? n : target[0];
-  const ok = target.length === 2 && (target[1] === -1 || target[1] === features) &&
-    (first === n || (first === -1 && target[1] === features));
-  if (!ok) {
-    throw c.fail(`Reshape of ${c.onnxShape(x)} to [${target.join(', ')}] is not supported; supported: [N, -1] = ${formatShape([n, features])} (a flatten)`);
-  }
-  flattenTo2d(c, x);
 }
 
 /** B of a Gemm/MatMul as an fc weight [out, in] for an input of `inFeatures`. */
@@ -333,25 +332,55 @@ function matrixInput(c: NodeCtx): [ValueId, number] {
   return [x, s[1]];
 }
 
+/** `data` × `factor` in a new array (counted against the weight budget), or `data` itself for 1. */
+function scaled(c: NodeCtx, data: Float32Array, factor: number, what: string): Float32Array {
+  if (factor === 1) return data;
+  c.reserveFloats(data.length, what);
+  return data.map((v) => factor * v);
+}
+
+/** Y = alpha·A·B + beta·C with A the feature batch: alpha and beta are folded into B and C. */
 function gemm(c: NodeCtx): void {
-  c.attributes(['alpha', 'beta', 'transA', 'transB']);
+  c.attributes(c.opset < 7 ? ['alpha', 'beta', 'transA', 'transB', 'broadcast'] : ['alpha', 'beta', 'transA', 'transB']);
   const [x, inFeatures] = matrixInput(c);
-  if (flag(c, 'transA')) throw c.fail("attribute 'transA' = 1 is not supported; supported: 0");
+  if (flag(c, 'transA')) {
+    throw c.fail(`attribute 'transA' = 1 is not supported: A is the computed batch ${c.onnxShape(x)}, which the engine cannot transpose; supported: 0`);
+  }
   const alpha = c.float('alpha', 1);
   const beta = c.float('beta', 1);
-  if (alpha !== 1) throw c.fail(`attribute 'alpha' = ${alpha} is not supported; supported: 1`);
-  const { weight, outFeatures } = fcWeight(c, inFeatures, flag(c, 'transB'));
+  const b = fcWeight(c, inFeatures, flag(c, 'transB'));
+  const outFeatures = b.outFeatures;
   const cT = c.optionalConstant(2);
   let bias: string | undefined;
-  if (cT !== undefined) {
-    if (beta !== 1) throw c.fail(`attribute 'beta' = ${beta} is not supported; supported: 1`);
-    const data = c.floats(cT, 'bias C');
-    const shapeOk = (cT.dims.length === 1 || (cT.dims.length === 2 && cT.dims[0] === 1)) && data.length === outFeatures;
-    if (!shapeOk) throw c.fail(`bias C '${cT.name}' of dims [${cT.dims.join(', ')}] is not supported; supported: [${outFeatures}] or [1, ${outFeatures}]`);
-    bias = c.imp.addWeight(c.inputName(2), data);
+  if (cT !== undefined && beta !== 0) {
+    let data = c.floats(cT, 'bias C');
+    const shapeOk = (cT.dims.length <= 1 || (cT.dims.length === 2 && cT.dims[0] === 1)) && (data.length === outFeatures || data.length === 1);
+    if (!shapeOk) throw c.fail(`bias C '${cT.name}' of dims [${cT.dims.join(', ')}] is not supported; supported: [${outFeatures}], [1, ${outFeatures}] or one value`);
+    if (data.length !== outFeatures) (c.reserveFloats(outFeatures, `the broadcast bias C '${cT.name}'`), (data = new Float32Array(outFeatures).fill(data[0])));
+    bias = c.imp.addWeight(c.inputName(2), scaled(c, data, beta, `bias C '${cT.name}' × beta`));
   }
-  const w = c.imp.addWeight(c.inputName(1), weight);
+  const w = c.imp.addWeight(c.inputName(1), scaled(c, b.weight, alpha, `weight '${c.inputName(1)}' × alpha`));
   c.result(c.graph(() => c.g.fc(c.graphName(), x, { outFeatures, weight: w, ...(bias !== undefined ? { bias } : {}) })));
+}
+
+/** Sum of N same-shape feature maps as a chain of adds; one operand may be a pending Mul by a scalar. */
+function sum(c: NodeCtx): void {
+  c.attributes(c.opset < 6 ? ['consumed_inputs'] : []);
+  const vals: Val[] = c.node.input.map((_, i) => c.pending(i));
+  if (vals.length === 0) throw c.fail('needs at least one input');
+  if (vals.length === 1) return c.output(0, vals[0]);
+  const first = vals.findIndex((v) => v.kind !== 'scaled');
+  if (first < 0) throw c.fail('every input is a Mul by a constant; supported: at most the inputs after the first plain one');
+  let acc = c.value(first);
+  vals.forEach((v, i) => {
+    if (i === first) return;
+    const [y, scale] = v.kind === 'scaled' ? [v.source, v.scale] : [c.value(i), 1];
+    if (formatShape(c.g.shape(acc)) !== formatShape(c.g.shape(y))) {
+      throw c.fail(`Sum of ${c.onnxShape(acc)} and ${c.onnxShape(y)}: broadcasting is not supported; every input must have the same shape`);
+    }
+    acc = c.graph(() => c.g.add(c.graphName(), acc, y, scale));
+  });
+  c.result(acc);
 }
 
 function matMul(c: NodeCtx): void {
@@ -403,7 +432,8 @@ export const OPS: Readonly<Record<string, Handler>> = {
   MaxPool: pool('max'), AveragePool: pool('avg'), GlobalAveragePool: globalAveragePool,
   Concat: concat, Add: add, Mul: mul, Pad: pad, Constant: constant,
   Flatten: flatten, Reshape: reshape, Gemm: gemm, MatMul: matMul,
-  LRN: lrn, Dropout: dropout, Identity: identity, Softmax: softmax,
+  LRN: lrn, Dropout: dropout, Identity: identity, Softmax: softmax, Sum: sum,
+  Squeeze: squeeze, Unsqueeze: unsqueeze, Transpose: transposeOp,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);

@@ -3,9 +3,13 @@
  *
  *   const { graph, weights, inputs, outputs } = await importOnnx('googlenet.onnx', { batch: 2 });
  *
- * - One graph input, 4-D NCHW `[N, C, H, W]` float. A symbolic/unknown N takes `batch`
- *   (default 1); a symbolic H/W takes `inputSize`. A fixed dim must equal the option when both
- *   are given, except H/W with `allowResize` (run a fully convolutional graph at another size).
+ * - One float graph input: an image batch `[N, C, H, W]`; or NHWC `[N, H, W, C]` when every node
+ *   reading it is a Transpose with perm [0, 3, 1, 2] (tf2onnx's Keras exports: the Transpose is
+ *   absorbed, import-layout.ts); or a feature batch `[N, F]`, a `[N, 1, 1, F]` map in the Graph
+ *   (a 1×1 map's NHWC order is the feature order) flattened to `[N, F]` for the ONNX graph. A
+ *   symbolic/unknown N takes `batch` (default 1); a symbolic H/W takes `inputSize`. A fixed dim
+ *   must equal the option when both are given, except H/W with `allowResize` (run a fully
+ *   convolutional graph at another size).
  * - The Graph is NHWC inside; ONNX tensors map over without data movement (import-context.ts).
  * - Weights are named after their initializers (`onnx::Conv_542`, or state-dict names), conv
  *   OIHW, fc [out, in] (Gemm transB 0 and MatMul weights are transposed once here).
@@ -17,8 +21,10 @@
 
 import type { Graph } from '../graph/graph.js';
 import type { ValueId } from '../graph/nodes.js';
-import { Importer, MAX_ONNX_NODES, MAX_WEIGHT_BYTES, NodeCtx, OnnxImportError } from './import-context.js';
+import { foldNode, FOLD_ONLY_OPS } from './fold.js';
+import { Importer, MAX_ONNX_NODES, MAX_WEIGHT_BYTES, NodeCtx, onnxOrder, OnnxImportError } from './import-context.js';
 import { OPS, SUPPORTED_OPS } from './import-ops.js';
+import { nhwcInputTranspose, nhwcInputTransposes } from './import-layout.js';
 import { decodeModel, OnnxFormatError, type OnnxDim, type OnnxGraph, type OnnxValueInfo } from './onnx-proto.js';
 import { checkExternalLocation, dataTypeName, type ExternalDataReader } from './tensor.js';
 
@@ -51,11 +57,12 @@ export interface OnnxBytesImportOptions extends OnnxImportOptions {
 /**
  * Order of a tensor's values as the model file defines it: 'nchw' for a 4-D feature map (ONNX's
  * own order; the engine computes NHWC, so a session transposes such an output when it copies it
- * out), 'features' for [N, F] (the same in either order).
+ * out), 'nhwc' for an NHWC image input read through a Transpose perm [0, 3, 1, 2], 'features'
+ * for [N, F] (the same in either order).
  */
-export type OnnxLayout = 'nchw' | 'features';
+export type OnnxLayout = 'nchw' | 'nhwc' | 'features';
 
-/** A graph input or output: its ONNX name, resolved shape in ONNX order (NCHW, or [N, F]) and layout. */
+/** A graph input or output: its ONNX name, resolved shape as the file declares it (NCHW, NHWC or [N, F]) and layout. */
 export interface OnnxTensorInfo {
   name: string;
   shape: number[];
@@ -113,10 +120,65 @@ function graphInput(graph: OnnxGraph): OnnxValueInfo {
   if (input.elemType !== undefined && input.elemType !== 1) {
     throw new OnnxImportError(`input '${input.name}' is ${dataTypeName(input.elemType)}; supported: FLOAT`);
   }
-  if (input.shape === undefined || input.shape.length !== 4) {
-    throw new OnnxImportError(`input '${input.name}' must be 4-D NCHW [N, C, H, W], got ${input.shape ? `[${input.shape.map(dimText).join(', ')}]` : 'no shape'}`);
+  if (input.shape === undefined || (input.shape.length !== 4 && input.shape.length !== 2)) {
+    const got = input.shape ? `${input.shape.length}-D [${input.shape.map(dimText).join(', ')}]` : 'no shape';
+    throw new OnnxImportError(
+      `input '${input.name}' is ${got}; supported: a 4-D image batch NCHW [N, C, H, W] (or NHWC [N, H, W, C] read only through ` +
+        'Transpose perm [0, 3, 1, 2], as tf2onnx writes), or a 2-D feature batch [N, F]',
+    );
   }
   return input;
+}
+
+/** A fixed dim the Graph cannot choose (channels, features). */
+function fixedDim(input: OnnxValueInfo, axis: string, d: OnnxDim | undefined): number {
+  if (d?.value === undefined || d.value < 1 || d.value > MAX_DIM) {
+    throw new OnnxImportError(`input '${input.name}' must have a fixed ${axis} count in 1..${MAX_DIM}, got ${dimText(d)}`);
+  }
+  return d.value;
+}
+
+interface BoundInput {
+  info: OnnxTensorInfo;
+  /** The planned H/W differ from the file's fixed ones (allowResize). */
+  resized: boolean;
+  /** Indices of the Transposes absorbed into an NHWC input (none for other inputs). */
+  absorbed: ReadonlySet<number>;
+  /** The Graph input. */
+  id: ValueId;
+}
+
+/**
+ * Adds the graph input to the Graph and binds its ONNX name: an NCHW image to the Graph input,
+ * an NHWC image to nothing but its Transposes' outputs, a feature batch to the `[N, 1, 1, F]`
+ * input flattened (an alias: no data moves).
+ */
+function bindInput(imp: Importer, graph: OnnxGraph, input: OnnxValueInfo, live: ReadonlySet<number>, options: OnnxImportOptions): BoundInput {
+  const dims = input.shape!;
+  const size = options.inputSize;
+  const batch = resolveDim(input, 'batch', dims[0], options.batch, false, 'options.batch');
+  if (dims.length === 2) {
+    if (size !== undefined) throw new OnnxImportError(`input '${input.name}' is a feature batch [N, F]; inputSize applies only to image inputs: leave it out`);
+    const features = fixedDim(input, 'feature', dims[1]);
+    const id = imp.g.input(imp.uniqueNodeName(input.name), [batch, 1, 1, features]);
+    imp.values.set(input.name, { kind: 'value', id: imp.g.flatten(imp.uniqueNodeName(`${input.name}.features`), id) });
+    return { info: { name: input.name, shape: [batch, features], layout: 'features' }, resized: false, absorbed: new Set(), id };
+  }
+  const absorbed = nhwcInputTransposes(graph, input.name, live);
+  const [dc, dh, dw] = absorbed !== undefined ? [dims[3], dims[1], dims[2]] : [dims[1], dims[2], dims[3]];
+  const [optH, optW] = size === undefined ? [undefined, undefined] : typeof size === 'number' ? [size, size] : [size[0], size[1]];
+  const allowResize = options.allowResize ?? false;
+  const channels = fixedDim(input, 'channel', dc);
+  const height = resolveDim(input, 'height', dh, optH, allowResize, 'inputSize');
+  const width = resolveDim(input, 'width', dw, optW, allowResize, 'inputSize');
+  const resized = (dh?.value !== undefined && dh.value !== height) || (dw?.value !== undefined && dw.value !== width);
+  const id = imp.g.input(imp.uniqueNodeName(input.name), [batch, height, width, channels]);
+  if (absorbed === undefined) {
+    imp.values.set(input.name, { kind: 'value', id });
+    return { info: { name: input.name, shape: [batch, channels, height, width], layout: 'nchw' }, resized, absorbed: new Set(), id };
+  }
+  imp.values.set(input.name, { kind: 'unavailable', reason: 'the NHWC input is read only through its Transpose to NCHW' });
+  return { info: { name: input.name, shape: [batch, height, width, channels], layout: 'nhwc' }, resized, absorbed, id };
 }
 
 function opsetOf(imports: { domain: string; version: number }[]): number {
@@ -127,8 +189,8 @@ function opsetOf(imports: { domain: string; version: number }[]): number {
   return entry.version;
 }
 
-/** Indices of the nodes that lead to a graph output. */
-function liveNodes(graph: OnnxGraph): Set<number> {
+/** Indices of the nodes that lead to a graph output (the importer reads these only); iterative. */
+export function liveNodes(graph: OnnxGraph): Set<number> {
   const producer = new Map<string, number>();
   graph.node.forEach((n, i) => n.output.forEach((o) => o !== '' && producer.set(o, i)));
   const live = new Set<number>();
@@ -143,11 +205,6 @@ function liveNodes(graph: OnnxGraph): Set<number> {
     }
   }
   return live;
-}
-
-/** ONNX-order shape of a Graph value. */
-function onnxOrder(shape: readonly number[]): number[] {
-  return shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : [...shape];
 }
 
 function tensorInfo(name: string, graphShape: readonly number[]): OnnxTensorInfo {
@@ -182,30 +239,32 @@ export function importOnnxBytes(bytes: Uint8Array, options: OnnxBytesImportOptio
   const imp = new Importer(opset, options.readExternal, maxWeightBytes);
 
   const input = graphInput(graph);
-  const [dn, dc, dh, dw] = input.shape!;
-  const size = options.inputSize;
-  const [optH, optW] = size === undefined ? [undefined, undefined] : typeof size === 'number' ? [size, size] : [size[0], size[1]];
-  const allowResize = options.allowResize ?? false;
-  const batch = resolveDim(input, 'batch', dn, options.batch, false, 'options.batch');
-  if (dc?.value === undefined || dc.value < 1 || dc.value > MAX_DIM) throw new OnnxImportError(`input '${input.name}' must have a fixed channel count, got ${dimText(dc)}`);
-  const height = resolveDim(input, 'height', dh, optH, allowResize, 'inputSize');
-  const width = resolveDim(input, 'width', dw, optW, allowResize, 'inputSize');
-  const resized = (dh?.value !== undefined && dh.value !== height) || (dw?.value !== undefined && dw.value !== width);
-  const inputId = imp.g.input(imp.uniqueNodeName(input.name), [batch, height, width, dc.value]);
-  imp.values.set(input.name, { kind: 'value', id: inputId });
+  const live = liveNodes(graph);
+  const bound = bindInput(imp, graph, input, live, options);
   for (const t of graph.initializer) {
     if (t.name !== input.name) imp.values.set(t.name, { kind: 'const', tensor: t, what: `initializer '${t.name}'` });
   }
 
-  const live = liveNodes(graph);
   graph.node.forEach((node, index) => {
     if (!live.has(index)) return;
     const ctx = new NodeCtx(imp, node, index);
     if (node.domain !== '' && node.domain !== 'ai.onnx') {
       throw ctx.fail(`domain '${node.domain}' is not supported; supported: the default ai.onnx domain`);
     }
+    if (bound.absorbed.has(index)) return nhwcInputTranspose(ctx, bound.id);
+    // Constants and shapes are evaluated here; only the data path reaches the handlers.
+    if (foldNode(ctx)) return;
     const handler = Object.hasOwn(OPS, node.opType) ? OPS[node.opType] : undefined;
-    if (handler === undefined) throw ctx.fail(`op '${node.opType}' is not supported; supported ops: ${SUPPORTED_OPS.join(', ')}`);
+    if (handler === undefined) {
+      if (FOLD_ONLY_OPS.includes(node.opType)) {
+        const computed = node.input.find((name) => name !== '' && imp.values.get(name)?.kind !== 'const') ?? '';
+        throw ctx.fail(
+          `op '${node.opType}' is supported only on constants and tensor shapes (it is evaluated at load), ` +
+            `but its input '${computed}' is computed from the image`,
+        );
+      }
+      throw ctx.fail(`op '${node.opType}' is not supported; supported ops: ${SUPPORTED_OPS.join(', ')}; on constants and shapes also: ${FOLD_ONLY_OPS.join(', ')}`);
+    }
     handler(ctx);
   });
 
@@ -216,14 +275,14 @@ export function importOnnxBytes(bytes: Uint8Array, options: OnnxBytesImportOptio
     const id: ValueId = new NodeCtx(imp, { name: info.name, opType: 'graph output', domain: '', input: [info.name], output: [], attribute: [] }, -1).value(0);
     imp.g.markOutput(id);
     const out = tensorInfo(info.name, imp.g.shape(id));
-    checkDeclaredOutput(info, out.shape, resized);
+    checkDeclaredOutput(info, out.shape, bound.resized);
     return out;
   });
 
   return {
     graph: imp.g,
     weights: imp.weights,
-    inputs: [tensorInfo(input.name, imp.g.shape(inputId))],
+    inputs: [bound.info],
     outputs,
     opset,
     producer: `${model.producerName} ${model.producerVersion}`.trim(),

@@ -1,6 +1,6 @@
 /**
  * TensorProto contents → numbers: float tensors as Float32Array (FLOAT, FLOAT16, DOUBLE), integer
- * tensors as number[] (INT64, INT32, INT8, UINT8), from `raw_data` (little-endian), the typed
+ * tensors as number[] (INT64, INT32, INT8, UINT8, BOOL as 0/1), from `raw_data` (little-endian), the typed
  * `*_data` fields, or external data (`data_location` = EXTERNAL with `location`/`offset`/`length`).
  *
  * Every element count is the product of `dims`, checked to be a safe integer and to match the
@@ -23,7 +23,7 @@ const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const ELEMENT_BYTES: Record<number, number> = {
   [DataType.FLOAT]: 4, [DataType.FLOAT16]: 2, [DataType.DOUBLE]: 8,
-  [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1,
+  [DataType.INT64]: 8, [DataType.INT32]: 4, [DataType.INT8]: 1, [DataType.UINT8]: 1, [DataType.BOOL]: 1,
 };
 
 export function dataTypeName(t: number): string {
@@ -158,7 +158,7 @@ export function tensorToFloat32(t: OnnxTensor, what: string, readExternal?: Exte
   }
 }
 
-/** An INT64, INT32, INT8 or UINT8 tensor as numbers (int64 beyond 2^53 rounds; callers check ranges). */
+/** An INT64, INT32, INT8, UINT8 or BOOL tensor as numbers (int64 beyond 2^53 rounds; callers check ranges). */
 export function tensorToInts(t: OnnxTensor, what: string, readExternal?: ExternalDataReader): number[] {
   const count = elementCount(t, what);
   const raw = rawBytes(t, what, readExternal);
@@ -174,6 +174,7 @@ export function tensorToInts(t: OnnxTensor, what: string, readExternal?: Externa
         case DataType.INT64: out.push(view.getInt32(8 * i + 4, true) * 4294967296 + view.getUint32(8 * i, true)); break;
         case DataType.INT32: out.push(view.getInt32(4 * i, true)); break;
         case DataType.INT8: out.push(view.getInt8(i)); break;
+        case DataType.BOOL: out.push(view.getUint8(i) === 0 ? 0 : 1); break;
         default: out.push(view.getUint8(i));
       }
     }
@@ -188,6 +189,9 @@ export function tensorToInts(t: OnnxTensor, what: string, readExternal?: Externa
     case DataType.UINT8:
       checkCount(t.int32Data.length, count, 'int32_data', t, what);
       return t.int32Data.slice();
+    case DataType.BOOL:
+      checkCount(t.int32Data.length, count, 'int32_data', t, what);
+      return t.int32Data.map((v) => (v === 0 ? 0 : 1));
     default:
       throw new OnnxFormatError(`${what}: expected an integer tensor, got ${dataTypeName(t.dataType)}`);
   }

@@ -1,5 +1,6 @@
 /**
- * TF.js layers-model (Keras) import: `model.json` + weight shards → a Graph and its weights.
+ * TF.js model import: `model.json` + weight shards → a Graph and its weights. A layers model
+ * (Keras) is read by keras-graph.ts; a graph model (`format: "graph-model"`, a GraphDef) by graph-model.ts.
  *
  *   const m = await importTfjs('models/nsfwjs/model.json');          // or the folder holding it
  *   const session = await createSession({ graph: m.graph, weights: m.weights });
@@ -15,8 +16,15 @@ import type { Graph } from '../graph/graph.js';
 import { readKerasModel } from './keras-config.js';
 import { buildKerasGraph, type WeightLayout } from './keras-graph.js';
 import { MAX_MEMORY_BYTES } from '../bindings/arena.js';
-import { parseModelJson, sniffNonJson, TfjsImportError, type ParsedModelJson, type WeightGroup, type WeightSpec } from './model-json.js';
+import { buildGraphModel } from './graph-model.js';
+import { parseGraphModelJson, type ParsedGraphModel } from './graph-model-json.js';
+import {
+  isGraphModelJson, parseModelJson, readModelJson, sniffNonJson, TfjsImportError, type ParsedModelJson, type WeightGroup, type WeightSpec,
+} from './model-json.js';
 import { decodeWeight, hwioToOihw, transpose2d } from './weights.js';
+
+/** What the shard reader needs of either kind of model.json. */
+type Manifest = Pick<ParsedModelJson, 'specs' | 'groups' | 'totalBytes'>;
 
 export { TfjsImportError } from './model-json.js';
 
@@ -52,11 +60,13 @@ export interface TfjsImport {
   classes: number;
   /** `keras_version` recorded in the topology, when present. */
   kerasVersion?: string;
+  /** Which kind of model.json it was. */
+  format: 'layers-model' | 'graph-model';
 }
 
 /**
  * Imports a TF.js layers model. Throws `TfjsImportError` naming the file, layer or weight and the
- * problem for: a file that is a Git LFS pointer, HTML or not JSON; a graph model; an unsupported
+ * problem for: a file that is a Git LFS pointer, HTML or not JSON; an unsupported
  * layer class or config value; a missing, short or long shard; a shard path that is not relative,
  * or a shard that is not a regular file inside model.json's folder (src/io/model-files.ts);
  * weights beyond `maxWeightBytes`; weights absent, misshapen or unused.
@@ -64,7 +74,13 @@ export interface TfjsImport {
 export async function importTfjs(source: TfjsSource, options: TfjsImportOptions = {}): Promise<TfjsImport> {
   if (typeof source === 'string') {
     const { file, text, files } = await openModelJson(source);
-    const parsed = parseModelJson(text, file);
+    const json = readModelJson(text, file);
+    if (isGraphModelJson(json)) {
+      const graphModel = parseGraphModelJson(json, file);
+      checkWeightBytes(graphModel, options, file);
+      return assembleGraphModel(graphModel, await readShards(graphModel, file, files), options, file);
+    }
+    const parsed = parseModelJson(json as object, file);
     checkWeightBytes(parsed, options, file);
     return assemble(parsed, await readShards(parsed, file, files), options, file);
   }
@@ -72,7 +88,8 @@ export async function importTfjs(source: TfjsSource, options: TfjsImportOptions 
     throw new TfjsImportError('importTfjs: pass a path to model.json, or { modelJson, weightData }');
   }
   const file = 'model.json';
-  const parsed = parseModelJson(source.modelJson, file);
+  const json = readModelJson(source.modelJson, file);
+  const parsed = isGraphModelJson(json) ? parseGraphModelJson(json, file) : parseModelJson(json as object, file);
   checkWeightBytes(parsed, options, file);
   const { weightData } = source;
   const data = weightData instanceof Uint8Array ? weightData : weightData instanceof ArrayBuffer ? new Uint8Array(weightData) : undefined;
@@ -83,7 +100,17 @@ export async function importTfjs(source: TfjsSource, options: TfjsImportOptions 
         'pass every shard concatenated in manifest order, complete',
     );
   }
-  return assemble(parsed, data, options, file);
+  return 'modelConfig' in parsed ? assemble(parsed, data, options, file) : assembleGraphModel(parsed, data, options, file);
+}
+
+function assembleGraphModel(parsed: ParsedGraphModel, data: Uint8Array, options: TfjsImportOptions, file: string): TfjsImport {
+  if (options.logits) throw new TfjsImportError(`${file}: 'logits' applies to layers models; a graph model's outputs are used as they are`);
+  const built = buildGraphModel(parsed, data, {
+    batch: positiveInt(options.batch ?? 1, 'batch'),
+    ...(options.inputSize !== undefined ? { inputSize: size(options.inputSize) } : {}),
+  }, file);
+  const [, ...perImage] = built.outputs[0]!.shape;
+  return { ...built, classes: perImage.reduce((a, b) => a * b, 1), format: 'graph-model' };
 }
 
 function assemble(parsed: ParsedModelJson, data: Uint8Array, options: TfjsImportOptions, file: string): TfjsImport {
@@ -107,7 +134,7 @@ function assemble(parsed: ParsedModelJson, data: Uint8Array, options: TfjsImport
   const [, ...perImage] = built.outputs[0]!.shape;
   return {
     graph: built.graph, weights, inputs: built.inputs, outputs: built.outputs,
-    classes: perImage.reduce((a, b) => a * b, 1),
+    classes: perImage.reduce((a, b) => a * b, 1), format: 'layers-model',
     ...(parsed.kerasVersion !== undefined ? { kerasVersion: parsed.kerasVersion } : {}),
   };
 }
@@ -158,7 +185,7 @@ interface ShardInfo {
  * allocated; the second reopens each shard (one descriptor at a time, however many shards), checks
  * it is the same file of the same size, and reads exactly that.
  */
-async function readShards(parsed: ParsedModelJson, file: string, files: typeof import('../io/model-files.js')): Promise<Uint8Array> {
+async function readShards(parsed: Manifest, file: string, files: typeof import('../io/model-files.js')): Promise<Uint8Array> {
   const nodePath = await import('node:path');
   const folder = new files.ModelFolder(nodePath.dirname(file), file, importError);
   const groups = parsed.groups.map((group, gi) => {
@@ -209,12 +236,12 @@ function checkGroupSize(shards: ShardInfo[], group: WeightGroup, gi: number, fil
 }
 
 /** Bytes the weights take once decoded to float32 (what `weights` holds). */
-function decodedBytes(parsed: ParsedModelJson): number {
+function decodedBytes(parsed: Manifest): number {
   return parsed.specs.reduce((sum, s) => sum + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /** Throws unless the decoded weights fit `maxWeightBytes`; checked before any weight is allocated. */
-function checkWeightBytes(parsed: ParsedModelJson, options: TfjsImportOptions, file: string): void {
+function checkWeightBytes(parsed: Manifest, options: TfjsImportOptions, file: string): void {
   const max = options.maxWeightBytes ?? MAX_MEMORY_BYTES;
   if (!Number.isSafeInteger(max) || max < 0) throw new TfjsImportError(`importTfjs: maxWeightBytes must be an integer ≥ 0, got ${max}`);
   const bytes = decodedBytes(parsed);

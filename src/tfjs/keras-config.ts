@@ -209,11 +209,11 @@ export class LayerConfig {
     if (!all.every((d) => d === 1)) throw this.fail(`'${key}' ${describe(v)} is not supported (only 1)`);
   }
 
-  /** The activation name: 'linear' (also for null), 'relu' or 'softmax'. */
-  activation(key = 'activation'): 'linear' | 'relu' | 'softmax' {
+  /** The activation name: 'linear' (also for null), 'relu', 'relu6' or 'softmax'. */
+  activation(key = 'activation'): 'linear' | 'relu' | 'relu6' | 'softmax' {
     const v = this.get(key);
     if (v === undefined || v === null) return 'linear';
-    return this.oneOf(key, ['linear', 'relu', 'softmax']);
+    return this.oneOf(key, ['linear', 'relu', 'relu6', 'softmax']);
   }
 
   inputCount(expected: number | 'atLeast2'): void {

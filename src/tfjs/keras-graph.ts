@@ -3,7 +3,8 @@
  * `LayerConfig` (errors name the layer), asks for its weights by Keras name (checked against the
  * manifest shape), and adds nodes named after the layer.
  *
- * Keras conventions kept here (../shared/reference/inception-architectures.md §2):
+ * Keras conventions kept here (TensorFlow's `tf.nn` padding and pooling semantics, as
+ * keras.applications' inception_v3.py and inception_resnet_v2.py rely on them):
  *  - NHWC throughout; `padding: 'same'` is TF SAME (the odd pixel bottom/right);
  *  - AveragePooling2D excludes padded positions from the divisor (`countIncludePad: false`);
  *  - BatchNormalization over the last axis with its own ε; `scale: false` (Inception) → no gamma;
@@ -47,7 +48,7 @@ interface Tensor {
   pendingFlatten: boolean;
 }
 
-type Activation = 'linear' | 'relu' | 'softmax';
+type Activation = 'linear' | 'relu' | 'relu6' | 'softmax';
 
 export function buildKerasGraph(
   model: KerasModel, specs: ReadonlyMap<string, WeightSpec>, options: KerasGraphOptions, file: string,
@@ -138,9 +139,16 @@ class Builder {
     return s as unknown as [number, number, number, number];
   }
 
+  /** `min(max(x, 0), maxValue)`: Keras relu6, and ReLU with a `max_value`. */
+  clamp(x: Tensor, nodeName: string, maxValue: number): Tensor {
+    return { id: this.graph.clamp(nodeName, x.id, { lo: 0, hi: maxValue }), pendingFlatten: x.pendingFlatten };
+  }
+
   activate(c: LayerConfig, x: Tensor, act: Activation, nodeName: string): Tensor {
     if (act === 'linear') return x;
+    // Elementwise, so they commute with a pending flatten.
     if (act === 'relu') return { id: this.graph.relu(nodeName, x.id), pendingFlatten: x.pendingFlatten };
+    if (act === 'relu6') return this.clamp(x, nodeName, 6);
     if (this.options.logits && c.layer.name === this.firstOutput) {
       this.softmaxStripped = true;
       return x;
@@ -221,10 +229,14 @@ const HANDLERS: Record<string, Handler> = {
 
   ReLU(b, c, [x]) {
     c.inputCount(1);
-    const maxValue = c.raw('max_value');
-    if (maxValue !== undefined && maxValue !== null) throw c.fail(`'max_value' ${JSON.stringify(maxValue)} is not supported (only plain ReLU)`);
-    if (c.finite('negative_slope', 0) !== 0 || c.finite('threshold', 0) !== 0) throw c.fail('only plain ReLU (negative_slope 0, threshold 0) is supported');
-    return b.activate(c, x!, 'relu', c.layer.name);
+    if (c.finite('negative_slope', 0) !== 0 || c.finite('threshold', 0) !== 0) {
+      throw c.fail('only ReLU with negative_slope 0 and threshold 0 is supported (optionally with a max_value)');
+    }
+    const raw = c.raw('max_value');
+    if (raw === undefined || raw === null) return b.activate(c, x!, 'relu', c.layer.name);
+    const maxValue = c.finite('max_value');
+    if (maxValue <= 0) throw c.fail(`'max_value' must be > 0, got ${maxValue}`);
+    return b.clamp(x!, c.layer.name, maxValue);
   },
 
   MaxPooling2D: pool('max'),
@@ -327,3 +339,6 @@ function pool(kind: 'max' | 'avg'): Handler {
       : b.graph.avgPool(c.layer.name, x!.id, { ...spec, countIncludePad: false }));
   };
 }
+
+/** The Keras layer class names the importer builds (the keys of its handler table). */
+export const SUPPORTED_LAYERS: readonly string[] = Object.keys(HANDLERS);

@@ -23,6 +23,8 @@ export interface WeightSpec {
   shape: number[];
   /** Values in the file: 'float32' raw, or quantised per `quantization`. */
   quantization?: Quantization;
+  /** 'int32' for a graph model's integer constants (shapes, axes, paddings); absent = float32. */
+  dtype?: 'int32';
   /** Offset in the concatenation of all groups' shards, and length, in bytes. */
   byteOffset: number;
   byteLength: number;
@@ -71,19 +73,26 @@ export function sniffNonJson(text: string): string | undefined {
 }
 
 /** Parses and validates a model.json given as text or as an already parsed object. */
-export function parseModelJson(source: string | object, file: string): ParsedModelJson {
-  let json: unknown = source;
-  if (typeof source === 'string') {
-    const what = sniffNonJson(source);
-    if (what !== undefined) throw new TfjsImportError(`${file}: this is ${what}`);
-    try {
-      json = JSON.parse(source);
-    } catch (e) {
-      throw new TfjsImportError(`${file}: not valid JSON (${(e as Error).message}); the file is truncated or corrupted`);
-    }
+/** The JSON value of a model.json given as text (sniffed first: LFS pointer, HTML) or already parsed. */
+export function readModelJson(source: string | object, file: string): unknown {
+  if (typeof source !== 'string') return source;
+  const what = sniffNonJson(source);
+  if (what !== undefined) throw new TfjsImportError(`${file}: this is ${what}`);
+  try {
+    return JSON.parse(source);
+  } catch (e) {
+    throw new TfjsImportError(`${file}: not valid JSON (${(e as Error).message}); the file is truncated or corrupted`);
   }
-  const root = asRecord(json, `${file}: the top level`);
-  if (root.format === 'graph-model' || (isRecord(root.modelTopology) && Array.isArray(root.modelTopology.node))) {
+}
+
+/** A TF.js graph model: `format: "graph-model"`, or a GraphDef topology (`modelTopology.node`). */
+export function isGraphModelJson(json: unknown): boolean {
+  return isRecord(json) && (json.format === 'graph-model' || (isRecord(json.modelTopology) && Array.isArray(json.modelTopology.node)));
+}
+
+export function parseModelJson(source: string | object, file: string): ParsedModelJson {
+  const root = asRecord(readModelJson(source, file), `${file}: the top level`);
+  if (isGraphModelJson(root)) {
     throw new TfjsImportError(
       `${file}: this is a TF.js graph model (a frozen GraphDef); only layers models (Keras) are supported — ` +
         'convert the Keras model with `tensorflowjs_converter --input_format keras --output_format tfjs_layers_model`',
@@ -99,7 +108,11 @@ export function parseModelJson(source: string | object, file: string): ParsedMod
   return { modelConfig, ...(kerasVersion !== undefined ? { kerasVersion } : {}), specs, groups, totalBytes };
 }
 
-function parseManifest(manifest: unknown, file: string): { specs: WeightSpec[]; groups: WeightGroup[]; totalBytes: number } {
+/**
+ * Validates a `weightsManifest` into specs with byte offsets. `int32` admits the integer constants
+ * a graph model stores next to its weights (never quantised); a layers model's weights are float32.
+ */
+export function parseManifest(manifest: unknown, file: string, int32 = false): { specs: WeightSpec[]; groups: WeightGroup[]; totalBytes: number } {
   if (manifest === undefined) return { specs: [], groups: [], totalBytes: 0 };
   if (!Array.isArray(manifest)) throw new TfjsImportError(`${file}: 'weightsManifest' must be an array of groups`);
   const specs: WeightSpec[] = [];
@@ -119,7 +132,7 @@ function parseManifest(manifest: unknown, file: string): { specs: WeightSpec[]; 
     if (!Array.isArray(group.weights)) throw new TfjsImportError(`${where}.weights must be an array`);
     const start = offset;
     group.weights.forEach((w: unknown, wi) => {
-      const spec = parseSpec(w, `${where}.weights[${wi}]`, offset, gi);
+      const spec = parseSpec(w, `${where}.weights[${wi}]`, offset, gi, int32);
       if (names.has(spec.name)) throw new TfjsImportError(`${where}: weight '${spec.name}' is listed twice`);
       names.add(spec.name);
       specs.push(spec);
@@ -131,7 +144,7 @@ function parseManifest(manifest: unknown, file: string): { specs: WeightSpec[]; 
   return { specs, groups, totalBytes: offset };
 }
 
-function parseSpec(value: unknown, where: string, byteOffset: number, group: number): WeightSpec {
+function parseSpec(value: unknown, where: string, byteOffset: number, group: number, int32: boolean): WeightSpec {
   const w = asRecord(value, where);
   if (typeof w.name !== 'string' || w.name.length === 0) throw new TfjsImportError(`${where}: 'name' must be a non-empty string`);
   const label = `${where} ('${w.name}')`;
@@ -141,8 +154,14 @@ function parseSpec(value: unknown, where: string, byteOffset: number, group: num
   const shape = w.shape as number[];
   const count = shape.reduce((a, b) => a * b, 1);
   if (count > MAX_WEIGHT_ELEMENTS) throw new TfjsImportError(`${label}: shape [${shape.join(', ')}] is implausibly large`);
+  if (int32 && w.dtype === 'int32') {
+    if (w.quantization !== undefined && w.quantization !== null) throw new TfjsImportError(`${label}: an int32 constant cannot be quantised`);
+    return { name: w.name, shape, dtype: 'int32', byteOffset, byteLength: count * 4, group };
+  }
   if (w.dtype !== 'float32') {
-    throw new TfjsImportError(`${label}: dtype ${JSON.stringify(w.dtype)} is not supported (Keras layer weights are 'float32')`);
+    throw new TfjsImportError(
+      `${label}: dtype ${JSON.stringify(w.dtype)} is not supported (${int32 ? "a graph model's constants are 'float32' or 'int32'" : "Keras layer weights are 'float32'"})`,
+    );
   }
   let quantization: Quantization | undefined;
   let valueBytes: number = VALUE_BYTES.float32;
@@ -169,7 +188,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function asRecord(v: unknown, where: string): Record<string, unknown> {
+export function asRecord(v: unknown, where: string): Record<string, unknown> {
   if (!isRecord(v)) throw new TfjsImportError(`${where} must be a JSON object, got ${describe(v)}`);
   return v;
 }

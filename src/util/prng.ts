@@ -1,7 +1,9 @@
 /**
  * The one PRNG: mulberry32 with the state wrapped to 32 bits on every step (the widely copied
- * `a += 0x6D2B79F5` form never wraps and diverges after ~4.9M draws; see
- * ../shared/fixtures/torch/README.md). Returns doubles in [0, 1).
+ * `a += 0x6D2B79F5` form never wraps and diverges after ~4.9M draws). mulberry32 is Tommy
+ * Ettinger's public-domain generator, as collected in bryc/code `jshash/PRNGs.md`; the PyTorch
+ * reference fixtures the tests compare against fill their weights with this wrapping form.
+ * Returns doubles in [0, 1).
  */
 export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;

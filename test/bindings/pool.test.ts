@@ -8,7 +8,6 @@
  * Scales are powers of two, so the f64 reference rounded once to f32 is exact (53 ≥ 2·24 + 2 bits).
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Arena } from '../../src/bindings/arena.js';
@@ -295,9 +294,8 @@ describe('WorkerPool failures', () => {
     });
   }
 
-  it('run() after dispose() rejects with a clear error; threads 0 means one per core', async () => {
-    const pool = await newPool(0);
-    expect(pool.threads).toBe(availableParallelism());
+  it('run() after dispose() rejects with a clear error', async () => {
+    const pool = await newPool(2);
     await pool.dispose();
     await pool.dispose();
     await expect(pool.run()).rejects.toThrow(/WorkerPool has been disposed/);
@@ -325,52 +323,48 @@ describe('WorkerPool failures', () => {
   });
 });
 
-describe('WorkerPool without threads', () => {
-  it('threads: 2 over a plain memory runs on 1 thread, with one warning naming the reason', async () => {
+describe('WorkerPool takes a resolved thread count (the session resolves and warns, once)', () => {
+  it('threads 0, -1 and 1.5 are refused, naming the resolved count it needs', async () => {
+    for (const threads of [0, -1, 1.5]) {
+      await expect(newPool(threads)).rejects.toThrow(
+        new RegExp(`the pool's threads must be an integer ≥ 1, got ${threads} \\(createSession resolves threads: 0 to one per core\\)`),
+      );
+    }
+  });
+
+  it('threads: 2 over a plain memory is refused with the fix, never a silent fallback with its own warning', async () => {
     const plain = new Arena({ shared: false });
-    const warnings: string[] = [];
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const attempt = WorkerPool.create({
+        module: await compileKernelModule({ build: 'baseline', shared: false }),
+        memory: plain.memory,
+        threads: 2,
+        controlOffset: plain.alloc(poolControlBytes(8)),
+        maxSteps: 8,
+      });
+      await expect(attempt).rejects.toThrow(
+        /a pool of 2 threads needs a shared WebAssembly.Memory: create the arena with shared: true, or use threads: 1/,
+      );
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('threads: 1 over a plain memory runs inline, bitwise the plain-JS result', async () => {
+    const plain = new Arena({ shared: false });
     const pool = await WorkerPool.create({
       module: await compileKernelModule({ build: 'baseline', shared: false }),
       memory: plain.memory,
-      threads: 2,
+      threads: 1,
       controlOffset: plain.alloc(poolControlBytes(8)),
       maxSteps: 8,
-      warn: (m) => warnings.push(m),
     });
-    expect(pool.threads).toBe(1);
-    expect(warnings).toEqual([expect.stringMatching(/1 thread instead of 2: .*Memory given to the pool is not shared/)]);
     const chain = buildChain(plain, { ...SMALL, steps: 8 });
     await pool.load(chain.program);
     await pool.run();
     expect(firstDifference(chain.bits(), chain.expected)).toBeUndefined();
     await pool.dispose();
-  });
-
-  it('without SharedArrayBuffer the one warning carries the features() reason (COOP/COEP)', async () => {
-    vi.resetModules();
-    const reason = 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with the headers ' +
-      '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp")';
-    vi.doMock('../../src/bindings/features.js', () => ({
-      features: async () => ({ simd: true, relaxedSimd: false, sharedMemory: false, threads: false, threadsUnavailableReason: reason, cores: 4 }),
-    }));
-    try {
-      const { WorkerPool: IsolatedPool } = await import('../../src/bindings/pool.js');
-      const warn = vi.fn();
-      const pool = await IsolatedPool.create({
-        module: await compileKernelModule({ build: 'baseline', shared: false }),
-        memory: new Arena({ shared: false }).memory,
-        threads: 0,
-        controlOffset: 1024,
-        maxSteps: 1,
-        warn,
-      });
-      expect(pool.threads).toBe(1);
-      expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn.mock.calls[0][0]).toBe(`inception-wasm: running on 1 thread instead of 4: ${reason}`);
-      await pool.dispose();
-    } finally {
-      vi.doUnmock('../../src/bindings/features.js');
-      vi.resetModules();
-    }
   });
 });

@@ -7,7 +7,7 @@ import { renderStageStrip } from '../../src/draw/stage-strip.js';
 import { attachProfile, formatStageTable, stageRows, TAIL_ROW, UNMATCHED_ROW } from '../../src/draw/stage-table.js';
 import { stageUnits } from '../../src/draw/stages.js';
 import { graphCost } from '../../src/graph/cost.js';
-import type { StepProfile } from '../../src/graph/executor.js';
+import type { StepProfile } from '../../src/bindings/executor.js';
 import { Graph } from '../../src/graph/graph.js';
 import { buildNetwork, type BuildOptions } from '../../src/inception/models.js';
 import { findAll, parseXml, textOf } from './xml.js';

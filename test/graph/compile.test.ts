@@ -17,7 +17,7 @@ import { asKernels, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
 import { compileGraph } from '../../src/graph/compile.js';
 import { panelsPerTaskFor } from '../../src/graph/task-split.js';
-import { runProgramInline } from '../../src/graph/executor.js';
+import { runProgramInline } from '../../src/bindings/executor.js';
 import type { Graph } from '../../src/graph/graph.js';
 import { miniNetwork } from './mini.js';
 import { buildNetwork } from '../../src/inception/models.js';

@@ -10,7 +10,7 @@ import { features } from '../../src/bindings/features.js';
 import { asKernels, type PoolStep, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels } from '../../src/bindings/wasm-module.js';
 import { compileGraph, type CompileOptions } from '../../src/graph/compile.js';
-import { runProgramInline } from '../../src/graph/executor.js';
+import { runProgramInline } from '../../src/bindings/executor.js';
 import { buildNetwork } from '../../src/inception/models.js';
 import { seededInputNCHW, seededWeights } from '../../src/inception/seeded-weights.js';
 

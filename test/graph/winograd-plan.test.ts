@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { winogradPlan } from '../../src/graph/algorithm.js';
 import type { ConvNode } from '../../src/graph/nodes.js';
-import { lowerGraph } from '../../src/graph/ops.js';
+import { lowerGraph } from '../../src/ops/index.js';
 import { ALL_PASSES, runPasses } from '../../src/graph/passes.js';
 import { buildNetwork } from '../../src/inception/models.js';
 

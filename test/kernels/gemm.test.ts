@@ -124,8 +124,11 @@ function checkCase(env: KernelEnv, c: GemmCase): void {
   }
 }
 
-/** M ∈ {1, 2, MR−1, MR, MR+1, 13, 37}: row tails below, at and above one tile. */
-const gridM = (mr: number): number[] => [...new Set([1, 2, mr - 1, mr, mr + 1, 13, 37])].filter((m) => m >= 1);
+/**
+ * M ∈ {1, 2, MR−1, MR, MR+1, 2·MR−1, 13, 37}: row tails of every length below, at and above one
+ * tile (the relaxed build's MR = 5 and the baseline's 4 both get all of them).
+ */
+const gridM = (mr: number): number[] => [...new Set([1, 2, mr - 1, mr, mr + 1, 2 * mr - 1, 13, 37])].filter((m) => m >= 1);
 const GRID_N = [1, 3, 7, 8, 9, 17, 69];
 const GRID_K = [1, 3, 4, 5, 17, 300];
 const EPILOGUE_CYCLE: Epilogue[] = ['none', 'relu', 'clamp', 'res', 'resAlias', 'resClamp'];
@@ -158,6 +161,10 @@ const PANEL_CASES: GemmCase[] = [
   { m: 5, n: 69, k: 5, epilogue: 'clamp', aGap: 2, cOffset: 0, cStride: 69, panelStart: 3, panelEnd: 100, seed: 10 },
   { m: 5, n: 17, k: 300, epilogue: 'none', aGap: 0, cOffset: 4, cStride: 24, panelStart: 1, panelEnd: 3, seed: 11 },
   { m: 5, n: 17, k: 3, epilogue: 'none', aGap: 0, cOffset: 4, cStride: 24, panelStart: 3, panelEnd: 3, seed: 12 },
+  // A 5-row tile's last row (row 4) on its own, k = 1 and k < 4 (no transposed group), panel tails.
+  { m: 9, n: 13, k: 1, epilogue: 'resAlias', aGap: 1, cOffset: 2, cStride: 16, panelStart: 1, panelEnd: 2, seed: 13 },
+  { m: 11, n: 23, k: 2, epilogue: 'res', aGap: 0, cOffset: 0, cStride: 23, seed: 14 },
+  { m: 24, n: 5, k: 7, epilogue: 'resClamp', aGap: 3, cOffset: 1, cStride: 9, seed: 15 },
 ];
 
 /**
@@ -207,7 +214,7 @@ function runSplit(g: GemmKernels, env: KernelEnv, ptrs: { a: number; w: number }
 
 for (const build of BUILDS) {
   describe(`f32_gemm (${build})`, () => {
-    it(`grid M∈{1,2,MR−1,MR,MR+1,13,37} × N∈{${GRID_N}} × K∈{${GRID_K}}, epilogues cycled, strided A, C slice between guards`, async () => {
+    it(`grid M∈{1,2,MR−1,MR,MR+1,2MR−1,13,37} × N∈{${GRID_N}} × K∈{${GRID_K}}, epilogues cycled, strided A, C slice between guards`, async () => {
       const env = await kernelEnv(build);
       const mr = gemmKernels(env.exports).f32_gemm_mr();
       expect(mr).toBeGreaterThanOrEqual(1);
@@ -247,7 +254,7 @@ for (const build of BUILDS) {
 
 describe('gemmRowBlocks', () => {
   it('covers [0, m) with blocks that are multiples of MR except the last', () => {
-    for (const [m, mr, parts] of [[37, 4, 3], [4, 4, 8], [1, 4, 2], [1000, 5, 7]] as const) {
+    for (const [m, mr, parts] of [[37, 4, 3], [4, 4, 8], [1, 4, 2], [1000, 5, 7], [64, 5, 2], [49, 5, 3]] as const) {
       const blocks = gemmRowBlocks(m, mr, parts);
       expect(blocks[0][0]).toBe(0);
       expect(blocks[blocks.length - 1][1]).toBe(m);

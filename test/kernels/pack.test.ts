@@ -1,6 +1,6 @@
 /**
  * f32_pack_gemm_weights against the reference fold/packing (test/reference/gemm.ts), for each
- * build: both source layouts, with and without bias / BatchNorm / γ / β, shapes with output
+ * build: OIHW weights (the only layout the kernel reads: importers transpose on the host), with and without bias / BatchNorm / γ / β, shapes with output
  * channels below, at and above a panel and K from 1 to 75.
  *
  * Tolerance: none — bitwise equality. Kernel and reference evaluate the same float64 expressions
@@ -8,14 +8,13 @@
  * correctly rounded in both) and round to f32 once, so any difference is a bug.
  */
 import { describe, expect, it } from 'vitest';
-import { gemmKernels, packedGemmWeightsFloats, WeightLayout } from '../../src/bindings/kernels/gemm.js';
+import { gemmKernels, packedGemmWeightsFloats } from '../../src/bindings/kernels/gemm.js';
 import { BUILDS, Guarded, assertNoStrayWrites, kernelEnv, randomArray, type KernelEnv } from '../helpers/kernel-env.js';
-import { gemmRef, gemmWeightsRef, packGemmWeightsRef, type BatchNormParams, type WeightLayoutRef } from '../reference/gemm.js';
+import { gemmRef, gemmWeightsRef, packGemmWeightsRef, type BatchNormParams } from '../reference/gemm.js';
 
 type BnKind = 'none' | 'torch' | 'tfNoGamma' | 'noGammaNoBeta';
 
 interface PackCase {
-  layout: WeightLayoutRef;
   outChannels: number;
   inChannels: number;
   kernelH: number;
@@ -34,14 +33,13 @@ const OPTIONS: Array<{ bias: boolean; bn: BnKind }> = [
 
 function cases(): PackCase[] {
   const out: PackCase[] = [];
-  for (const layout of [0, 1] as const)
-    for (const [outChannels, inChannels, kernelH, kernelW] of SHAPES)
-      for (const o of OPTIONS) out.push({ layout, outChannels, inChannels, kernelH, kernelW, ...o });
+  for (const [outChannels, inChannels, kernelH, kernelW] of SHAPES)
+    for (const o of OPTIONS) out.push({ outChannels, inChannels, kernelH, kernelW, ...o });
   return out;
 }
 
 function caseName(c: PackCase): string {
-  return `pack ${c.layout === 0 ? 'OIHW' : 'HWIO'} O=${c.outChannels} I=${c.inChannels} ${c.kernelH}x${c.kernelW}` +
+  return `pack OIHW O=${c.outChannels} I=${c.inChannels} ${c.kernelH}x${c.kernelW}` +
     ` bias=${c.bias ? 'yes' : 'no'} bn=${c.bn}`;
 }
 
@@ -63,22 +61,12 @@ function packWithKernel(env: KernelEnv, src: Float32Array, c: PackCase, bias?: F
   const k = c.kernelH * c.kernelW * c.inChannels;
   const dst = new Guarded(arena, packedGemmWeightsFloats(c.outChannels, k));
   gemmKernels(env.exports).f32_pack_gemm_weights(
-    put(src), c.layout, c.outChannels, c.inChannels, c.kernelH, c.kernelW,
+    put(src), c.outChannels, c.inChannels, c.kernelH, c.kernelW,
     put(bias), put(bn?.gamma), put(bn?.beta), put(bn?.mean), put(bn?.var), bn?.eps ?? 0, dst.ptr,
   );
   expect(dst.untouched(), `${caseName(c)}: every packed float written`).toEqual([]);
   assertNoStrayWrites(dst, caseName(c));
   return dst.read();
-}
-
-/** [O][I][kh][kw] → [kh][kw][I][O]. */
-function oihwToHwio(src: Float32Array, o: number, i: number, kh: number, kw: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let a = 0; a < o; a++)
-    for (let b = 0; b < i; b++)
-      for (let y = 0; y < kh; y++)
-        for (let x = 0; x < kw; x++) out[((y * kw + x) * i + b) * o + a] = src[((a * i + b) * kh + y) * kw + x];
-  return out;
 }
 
 const bitsOf = (f: Float32Array): Uint32Array => new Uint32Array(f.buffer, f.byteOffset, f.length);
@@ -91,11 +79,11 @@ for (const build of BUILDS) {
         const mark = env.arena.mark();
         try {
           const count = c.outChannels * c.inChannels * c.kernelH * c.kernelW;
-          const src = randomArray(count, count + c.layout * 7);
+          const src = randomArray(count, count);
           const bias = c.bias ? randomArray(c.outChannels, 99) : undefined;
           const bn = bnParams(c.bn, c.outChannels, 200);
           const got = packWithKernel(env, src, c, bias, bn);
-          const want = packGemmWeightsRef(src, c.layout, c.outChannels, c.inChannels, c.kernelH, c.kernelW, bias, bn);
+          const want = packGemmWeightsRef(src, c.outChannels, c.inChannels, c.kernelH, c.kernelW, bias, bn);
           expect(bitsOf(got)).toEqual(bitsOf(want));
         } finally {
           env.arena.release(mark);
@@ -103,45 +91,12 @@ for (const build of BUILDS) {
       });
     }
 
-    it('OIHW and its HWIO transpose pack identically (conv 3x5, O=11, I=6, BN)', async () => {
-      const env = await kernelEnv(build);
-      const mark = env.arena.mark();
-      try {
-        const [o, i, kh, kw] = [11, 6, 3, 5];
-        const oihw = randomArray(o * i * kh * kw, 5);
-        const bn = bnParams('torch', o, 6);
-        const base = { outChannels: o, inChannels: i, kernelH: kh, kernelW: kw, bias: true, bn: 'torch' as const };
-        const bias = randomArray(o, 7);
-        const a = packWithKernel(env, oihw, { ...base, layout: 0 }, bias, bn);
-        const b = packWithKernel(env, oihwToHwio(oihw, o, i, kh, kw), { ...base, layout: 1 }, bias, bn);
-        expect(bitsOf(b)).toEqual(bitsOf(a));
-      } finally {
-        env.arena.release(mark);
-      }
-    });
-
-    it('FC [out][in] (OIHW 1x1) and Keras Dense [in][out] (HWIO 1x1) pack identically (out=1001, in=20)', async () => {
-      const env = await kernelEnv(build);
-      const mark = env.arena.mark();
-      try {
-        const [o, i] = [1001, 20];
-        const fc = randomArray(o * i, 8);
-        const bias = randomArray(o, 9);
-        const base = { outChannels: o, inChannels: i, kernelH: 1, kernelW: 1, bias: true, bn: 'none' as const };
-        const a = packWithKernel(env, fc, { ...base, layout: WeightLayout.OIHW }, bias);
-        const b = packWithKernel(env, oihwToHwio(fc, o, i, 1, 1), { ...base, layout: WeightLayout.HWIO }, bias);
-        expect(bitsOf(b)).toEqual(bitsOf(a));
-      } finally {
-        env.arena.release(mark);
-      }
-    });
-
     it('packed conv+BN+ReLU through f32_gemm equals relu(BN(conv)) computed unfolded (1x1, O=13, I=40, M=9)', async () => {
       const env = await kernelEnv(build);
       const mark = env.arena.mark();
       try {
         const [o, i, m] = [13, 40, 9];
-        const c: PackCase = { layout: 0, outChannels: o, inChannels: i, kernelH: 1, kernelW: 1, bias: true, bn: 'torch' };
+        const c: PackCase = { outChannels: o, inChannels: i, kernelH: 1, kernelW: 1, bias: true, bn: 'torch' };
         const w = randomArray(o * i, 10);
         const bias = randomArray(o, 11);
         const bn = bnParams('torch', o, 12)!;
@@ -151,7 +106,7 @@ for (const build of BUILDS) {
         const g = gemmKernels(env.exports);
         g.f32_gemm(env.arena.putF32(x), i * 4, packed, i, out.ptr, o * 4, 0, 0, 1, 0, Infinity, m, 0, 2, o, env.arena.alloc(g.f32_gemm_pack_bytes(m, i)));
         // Unfolded: conv (no BN) in f64, then BN and ReLU in f64.
-        const plain = gemmWeightsRef(w, 0, o, i, 1, 1, bias);
+        const plain = gemmWeightsRef(w, o, i, 1, 1, bias);
         const conv = gemmRef(x, plain.w, plain.bias, m, o, i, { lo: -Infinity, hi: Infinity });
         const got = out.read();
         for (let p = 0; p < m; p++) {

@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { poolKernels } from '../../src/bindings/kernels/pool.js';
 import { pads, resolveWindow, type Padding, type Pads, type Window2d } from '../../src/graph/geometry.js';
-import { assertWholeAndSplit, forEachBuild, Guarded, randomArray, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
+import { assertBitwiseEqual, assertWholeAndSplit, forEachBuild, Guarded, randomArray, seededRandom, StridedView, type KernelEnv } from '../helpers/kernel-env.js';
 import { avgPoolNhwcReference, globalAvgPoolNhwcReference, maxPoolNhwcReference } from '../reference/pool.js';
 
 const U = 2 ** -24;
@@ -29,6 +29,8 @@ interface PoolCase {
   /** Extra floats per input / output pixel (the gaps hold guard NaNs). */
   inExtra?: number;
   outExtra?: number;
+  /** Seeds about one input in eight with NaN (two payloads, both signs), ±0 or ±∞. */
+  specials?: boolean;
 }
 
 function win(k: number | [number, number], s: number | [number, number], padding: Padding, ceilMode = false): Window2d {
@@ -73,6 +75,23 @@ const CASES: PoolCase[] = [
   { name: 'maxpool 3x3 s2 p0 ceil C=5 2x2 → 1x1 (window longer than the input)', op: 'max', inH: 2, inW: 2, channels: 5, window: win(3, 2, pads(0), true) },
   { name: 'avgpool 3x3 s2 p0 ceil count_include_pad C=6 2x3 → 1x1 (window longer than the input)', op: 'avg', countIncludePad: true, inH: 2, inW: 3, channels: 6, window: win(3, 2, pads(0), true) },
   { name: 'maxpool 3x3 s1 p1 C=1 1x1 image', op: 'max', inH: 1, inW: 1, channels: 1, window: win(3, 1, pads(1)) },
+  // 3×3 at stride 1 and 2 (the separable path): interiors of 0, 1, 2 and many columns, 16-channel
+  // blocks + 4-channel blocks + a scalar tail, edge rows with 1 or 2 in-image taps.
+  { name: 'maxpool 3x3 s1 p1 C=37 13x11 in/out strided (branch pool)', op: 'max', inH: 13, inW: 11, channels: 37, window: win(3, 1, pads(1)), inExtra: 3, outExtra: 1 },
+  { name: 'maxpool 3x3 s1 p0 C=16 5x3 → 3x1 (one interior column)', op: 'max', inH: 5, inW: 3, channels: 16, window: win(3, 1, pads(0)) },
+  { name: 'maxpool 3x3 s1 p1 C=20 2x2 (no interior column, 2 rows)', op: 'max', inH: 2, inW: 2, channels: 20, window: win(3, 1, pads(1)) },
+  { name: 'maxpool 3x3 s1 p1 C=8 3x4 (two interior columns)', op: 'max', inH: 3, inW: 4, channels: 8, window: win(3, 1, pads(1)) },
+  { name: 'maxpool 3x3 s2 p0 ceil C=64 23x25 (GoogLeNet maxpool1, partial last window)', op: 'max', inH: 23, inW: 25, channels: 64, window: win(3, 2, pads(0), true) },
+  { name: 'maxpool 3x3 s2 valid C=35 17x18 (v3 reduction, even width)', op: 'max', inH: 17, inW: 18, channels: 35, window: win(3, 2, 'valid'), inExtra: 1 },
+  { name: 'maxpool 3x3 s2 SAME pads(1,1,1,1) C=19 11x9', op: 'max', inH: 11, inW: 9, channels: 19, window: win(3, 2, 'same'), outExtra: 3 },
+  { name: 'maxpool 3x3 s(1,2) p1 C=12 6x9', op: 'max', inH: 6, inW: 9, channels: 12, window: win(3, [1, 2], pads(1)) },
+  { name: 'maxpool 3x3 s(2,1) pads(0,1,1,0) ceil C=21 7x8', op: 'max', inH: 7, inW: 8, channels: 21, window: win(3, [2, 1], asym(0, 1, 1, 0), true) },
+  { name: 'maxpool 3x3 s2 p1 C=6 1x7 (single row)', op: 'max', inH: 1, inW: 7, channels: 6, window: win(3, 2, pads(1)) },
+  // NaN propagates from any in-image tap (never from padding), −0 < +0, ±∞ are ordinary values.
+  { name: 'maxpool 3x3 s1 p1 specials C=37 12x10', op: 'max', inH: 12, inW: 10, channels: 37, window: win(3, 1, pads(1)), specials: true },
+  { name: 'maxpool 3x3 s2 p0 ceil specials C=23 14x15 strided', op: 'max', inH: 14, inW: 15, channels: 23, window: win(3, 2, pads(0), true), specials: true, inExtra: 2 },
+  { name: 'maxpool 3x3 s2 SAME specials C=16 9x9', op: 'max', inH: 9, inW: 9, channels: 16, window: win(3, 2, 'same'), specials: true },
+  { name: 'maxpool 2x2 s2 ceil specials C=9 7x7 (direct path)', op: 'max', inH: 7, inW: 7, channels: 9, window: win(2, 2, pads(0), true), specials: true },
   ...randomCases(14, 0x9001),
 ];
 
@@ -102,6 +121,23 @@ function randomCases(count: number, seed: number): PoolCase[] {
   return cases;
 }
 
+/** NaNs with different payloads and signs, signed zeros and infinities, as raw bits. */
+const SPECIAL_BITS = [0x7fc00000, 0xffc00000, 0x7fc01234, 0xff800001, 0x80000000, 0x00000000, 0x7f800000, 0xff800000];
+
+function seedSpecials(input: Float32Array, seed: number): void {
+  const { next, int } = seededRandom(seed);
+  const bits = new Uint32Array(input.buffer, input.byteOffset, input.length);
+  for (let i = 0; i < bits.length; i++) if (next() < 0.125) bits[i] = SPECIAL_BITS[int(0, SPECIAL_BITS.length - 1)]!;
+}
+
+/** Rewrites every NaN value of `view` (not its gaps) as the canonical quiet NaN. */
+function canonicalizeNaNs(env: KernelEnv, view: StridedView): void {
+  const body = new Float32Array(env.arena.memory.buffer, view.ptr, view.pixels * view.pixelStride);
+  for (let p = 0; p < view.pixels; p++) {
+    for (let ch = 0; ch < view.channels; ch++) if (Number.isNaN(body[p * view.pixelStride + ch])) body[p * view.pixelStride + ch] = NaN;
+  }
+}
+
 const maxAbs = (a: Float64Array) => a.reduce((m, v) => Math.max(m, v), 0);
 
 function runPoolCase(env: KernelEnv, c: PoolCase): void {
@@ -113,6 +149,7 @@ function runPoolCase(env: KernelEnv, c: PoolCase): void {
   const inStride = channels + (c.inExtra ?? 0);
   const outStride = channels + (c.outExtra ?? 0);
   const input = randomArray(batch * inH * inW * channels, inH * 7919 + inW * 131 + channels);
+  if (c.specials) seedSpecials(input, inH * 31 + channels);
   const params = { input, batch, inH, inW, channels, window: w };
   const ref = c.op === 'max' ? maxPoolNhwcReference(params) : avgPoolNhwcReference({ ...params, countIncludePad: c.countIncludePad! });
   const inView = new StridedView(arena, batch * inH * inW, channels, inStride, input);
@@ -133,6 +170,13 @@ function runPoolCase(env: KernelEnv, c: PoolCase): void {
       }
     }
   });
+  if (c.specials) {
+    // NaN bits are the one thing WebAssembly leaves open: the row split must still give the same
+    // bits, then every NaN counts as the canonical one against the reference.
+    assertBitwiseEqual(split.read(), whole.read(), `${c.name}: row blocks vs one call (raw NaN bits)`);
+    canonicalizeNaNs(env, whole);
+    canonicalizeNaNs(env, split);
+  }
   // A max is exact (bitwise); an average is within its bound.
   const tol = c.op === 'max' ? undefined : { abs: (w.kernelH * w.kernelW + 2) * U * maxAbs(ref.absSum) };
   assertWholeAndSplit(c.name, 'row blocks', whole, split, ref.output, tol);

@@ -11,7 +11,7 @@
  * line, SAME / VALID / asymmetric pads, C < 4 (the one-lane paths) and C % 4 ≠ 0 (the overlapping
  * last vector), batch 2, input pixel stride > C (NaN guards in the gap — a read of it poisons the
  * result), output written as a channel slice of a wider map (guards in the gap catch stray
- * writes), ReLU / two-sided clamp, BatchNorm folded at packing, OIHW and HWIO weights, random
+ * writes), ReLU / two-sided clamp, BatchNorm folded at packing (OIHW weights), random
  * shapes from fixed seeds. Each case runs as one task per image and split into one line (tile
  * row) × one panel per task: the two must agree bit for bit (what makes thread counts bit-identical).
  *
@@ -64,15 +64,13 @@ interface WinogradCase {
   hi?: number;
   bias?: boolean;
   bn?: boolean;
-  /** Weights given as HWIO (TF/Keras) instead of OIHW. */
-  hwio?: boolean;
 }
 
 const CASES_3X3: WinogradCase[] = [
   { name: 'SAME 6x7 C 8→8', inH: 6, inW: 7, inC: 8, outC: 8, padding: 'same', bias: true },
   { name: 'VALID 5x5 (odd 3x3 out) C 5→3', inH: 5, inW: 5, inC: 5, outC: 3, padding: 'valid', bias: true },
   { name: 'pads(0,1,2,1) 7x6 C 3→17 ReLU', inH: 7, inW: 6, inC: 3, outC: 17, padding: { top: 0, left: 1, bottom: 2, right: 1 }, lo: 0, bias: true },
-  { name: 'SAME 9x9 C 12→20 batch 2, in stride +3, out slice +9, BN, HWIO', inH: 9, inW: 9, inC: 12, outC: 20, padding: 'same', batch: 2, inExtra: 3, outExtra: 9, lo: 0, bias: true, bn: true, hwio: true },
+  { name: 'SAME 9x9 C 12→20 batch 2, in stride +3, out slice +9, BN', inH: 9, inW: 9, inC: 12, outC: 20, padding: 'same', batch: 2, inExtra: 3, outExtra: 9, lo: 0, bias: true, bn: true },
   { name: 'SAME 1x1 C 4→8', inH: 1, inW: 1, inC: 4, outC: 8, padding: 'same' },
   { name: 'SAME 2x3 C 1→2 clamp', inH: 2, inW: 3, inC: 1, outC: 2, padding: 'same', lo: -0.3, hi: 0.4, bias: true },
   { name: 'SAME 17x17 C 32→40 BN', inH: 17, inW: 17, inC: 32, outC: 40, padding: 'same', bn: true },
@@ -88,7 +86,7 @@ const CASES_1D: WinogradCase[] = [
   { name: '7x1 SAME 17x17 C 12→20 ReLU', kernel: [7, 1], inH: 17, inW: 17, inC: 12, outC: 20, padding: 'same', lo: 0 },
   { name: '1x7 VALID 3x9 (odd 3 out) C 5→3', kernel: [1, 7], inH: 3, inW: 9, inC: 5, outC: 3, padding: 'valid', bias: true },
   { name: '7x1 pads(4,0,2,0) 6x5 C 3→9 clamp, batch 2, in +2, out +3', kernel: [7, 1], inH: 6, inW: 5, inC: 3, outC: 9, padding: { top: 4, left: 0, bottom: 2, right: 0 }, lo: -0.2, hi: 0.3, batch: 2, inExtra: 2, outExtra: 3, bias: true },
-  { name: '1x7 SAME 2x1 (window wider than the line) C 8→8 BN HWIO', kernel: [1, 7], inH: 2, inW: 1, inC: 8, outC: 8, padding: 'same', bn: true, hwio: true },
+  { name: '1x7 SAME 2x1 (window wider than the line) C 8→8 BN', kernel: [1, 7], inH: 2, inW: 1, inC: 8, outC: 8, padding: 'same', bn: true },
   { name: '1x3 SAME 8x8 C 64→72 ReLU (panel split)', kernel: [1, 3], inH: 8, inW: 8, inC: 64, outC: 72, padding: 'same', lo: 0, bias: true },
   { name: '3x1 SAME 8x8 C 17→33 BN out +5', kernel: [3, 1], inH: 8, inW: 8, inC: 17, outC: 33, padding: 'same', bn: true, outExtra: 5 },
   { name: '1x3 pads(0,2,0,0) 5x7 C 1→2', kernel: [1, 3], inH: 5, inW: 7, inC: 1, outC: 2, padding: { top: 0, left: 2, bottom: 0, right: 0 }, bias: true },
@@ -119,12 +117,12 @@ function randomCases1d(count: number, seed: number): WinogradCase[] {
     const c: WinogradCase = {
       name: '', kernel: alongW ? [1, r] : [r, 1], padding: p, inH: int(1, 12), inW: int(1, 12), inC: int(1, 20),
       outC: int(1, 20), batch: int(1, 2), inExtra: int(0, 1) * int(1, 4), outExtra: int(0, 1) * int(1, 5),
-      lo: int(0, 1) ? 0 : undefined, bias: int(0, 1) === 1, bn: int(0, 1) === 1, hwio: int(0, 1) === 1,
+      lo: int(0, 1) ? 0 : undefined, bias: int(0, 1) === 1, bn: int(0, 1) === 1,
     };
     if ((alongW ? c.inW : c.inH) + before + after < r) continue;
     c.name = `random ${c.kernel![0]}x${c.kernel![1]} ${c.inH}x${c.inW} pads(${p.top},${p.left},${p.bottom},${p.right}) ` +
       `C ${c.inC}→${c.outC} batch ${c.batch} in +${c.inExtra} out +${c.outExtra}${c.lo === 0 ? ' ReLU' : ''}` +
-      `${c.bias ? ' bias' : ''}${c.bn ? ' BN' : ''}${c.hwio ? ' HWIO' : ''}`;
+      `${c.bias ? ' bias' : ''}${c.bn ? ' BN' : ''}`;
     out.push(c);
   }
   return out;
@@ -138,14 +136,14 @@ function randomCases(count: number, seed: number): WinogradCase[] {
     const c: WinogradCase = {
       name: '', inH: int(1, 13), inW: int(1, 13), inC: int(1, 24), outC: int(1, 30), padding: p, batch: int(1, 2),
       inExtra: int(0, 1) * int(1, 4), outExtra: int(0, 1) * int(1, 5), lo: int(0, 1) ? 0 : undefined,
-      bias: int(0, 1) === 1, bn: int(0, 1) === 1, hwio: int(0, 1) === 1,
+      bias: int(0, 1) === 1, bn: int(0, 1) === 1,
     };
     if (c.inH + p.top + p.bottom < 3 || c.inW + p.left + p.right < 3) {
       i--;
       continue;
     }
     c.name = `random ${c.inH}x${c.inW} pads(${p.top},${p.left},${p.bottom},${p.right}) C ${c.inC}→${c.outC} batch ${c.batch} ` +
-      `in +${c.inExtra} out +${c.outExtra}${c.lo === 0 ? ' ReLU' : ''}${c.bias ? ' bias' : ''}${c.bn ? ' BN' : ''}${c.hwio ? ' HWIO' : ''}`;
+      `in +${c.inExtra} out +${c.outExtra}${c.lo === 0 ? ' ReLU' : ''}${c.bias ? ' bias' : ''}${c.bn ? ' BN' : ''}`;
     out.push(c);
   }
   return out;
@@ -184,14 +182,13 @@ function runCase(env: KernelEnv, c: WinogradCase): void {
   const mats = oneD ? winograd1dMatrices(c.tile ?? 4, r) : undefined;
   const tile = (c.tile ?? 2) as 2 | 4 | 6;
   const blocks = mats ? mats.alpha : (tile + 2) ** 2;
-  const srcWeight = c.hwio ? toHwio(weight, c.outC, c.inC, taps) : weight;
   const put = (a?: Float32Array) => (a ? arena.putF32(a) : 0);
   const packed = arena.allocF32(winogradPackedFloats(blocks, c.outC, c.inC));
   const folding = [put(bias), put(bn?.gamma), put(bn?.beta), put(bn?.mean), put(bn?.var), bn?.eps ?? 0] as const;
   const gValues = mats ? mats.g : tile === 2 ? WINOGRAD_2X2_G : winograd1dMatrices(tile, 3).g;
   const g = arena.alloc(gValues.length * 8);
   new Float64Array(arena.memory.buffer, g, gValues.length).set(gValues);
-  k.f32_winograd_pack(put(srcWeight), c.hwio ? 1 : 0, c.outC, c.inC, kh, kw, mats ? mats.alpha : tile + 2, g, ...folding, packed);
+  k.f32_winograd_pack(put(weight), c.outC, c.inC, kh, kw, mats ? mats.alpha : tile + 2, g, ...folding, packed);
   const biasOffset = packed + blocks * winogradBlockFloats(c.outC, c.inC) * 4;
 
   const inStride = c.inC + (c.inExtra ?? 0);
@@ -370,14 +367,6 @@ function assertWithinBounds(got: Float32Array, ref: Float32Array, bound: Float64
         `bound ${bound[first].toExponential(2)}; worst |error|/bound ${worst.toExponential(2)}`,
     );
   }
-}
-
-function toHwio(oihw: Float32Array, outC: number, inC: number, taps: number): Float32Array {
-  const out = new Float32Array(oihw.length);
-  for (let o = 0; o < outC; o++) {
-    for (let i = 0; i < inC; i++) for (let t = 0; t < taps; t++) out[(t * inC + i) * outC + o] = oihw[(o * inC + i) * taps + t];
-  }
-  return out;
 }
 
 function assertRmsBelow(got: Float32Array, ref: Float32Array, limit: number, label: string): void {

@@ -55,7 +55,7 @@ const MODELS = Object.keys(FIXTURE_NAMES) as FixtureModel[];
 describe.skipIf(!HAVE_FIXTURES)(`weight list and seeded weights equal the fixtures${SKIP_REASON}`, () => {
   it.each(MODELS)('%s: weight list = fixture state_dict (name, shape, role, order)', (model) => {
     const fixture = loadFixture(FIXTURE_NAMES[model][0]!);
-    const g = buildNetwork(model);
+    const g = buildNetwork(model, { variant: fixture.variant });
     expect(g.weights.map((w) => [w.name, [...w.shape], w.role]))
       .toEqual(fixture.state_dict.map(([name, shape, role]) => [name, shape, role]));
     expect(g.weights.length).toBe(fixture.weights.num_tensors);
@@ -63,7 +63,7 @@ describe.skipIf(!HAVE_FIXTURES)(`weight list and seeded weights equal the fixtur
 
   it.each(MODELS)('%s: seeded weights sha256 (per-tensor sums on mismatch)', (model) => {
     const fixture = loadFixture(FIXTURE_NAMES[model][0]!);
-    const weights = seededWeights(buildNetwork(model).weights);
+    const weights = seededWeights(buildNetwork(model, { variant: fixture.variant }).weights);
     expect([...weights.values()].reduce((n, a) => n + a.length, 0)).toBe(fixture.weights.num_draws);
     const digest = sha256(weights.values());
     if (digest !== fixture.weights.sha256_f32le) {

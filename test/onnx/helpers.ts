@@ -14,6 +14,7 @@ import type { Graph } from '../../src/graph/graph.js';
 import { AttrType, DataType, encodeModel, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../../src/onnx/onnx-proto.js';
 import { float32Tensor } from '../../src/onnx/tensor.js';
 import { mulberry32 } from '../../src/util/prng.js';
+import { nhwcToNchwReference } from '../reference/layout.js';
 
 /** Runs an ONNX model in onnxruntime-node (CPU, 1 thread) on one NCHW float input; returns every output. */
 export async function runOrt(bytes: Uint8Array, inputName: string, input: Float32Array, shape: number[]): Promise<Map<string, Float32Array>> {
@@ -132,6 +133,38 @@ export class OnnxModelBuilder {
   bytes(): Uint8Array {
     return encodeModel(this.model());
   }
+}
+
+/** Our output of `graph` in ONNX order (NCHW for a 4-D feature map) for comparison with onnxruntime. */
+export function toOnnxOrder(graph: Graph, ours: Float32Array): Float32Array {
+  const s = graph.shape(graph.output);
+  if (s.length !== 4) return ours;
+  const [n, h, w, c] = s;
+  const out = new Float32Array(ours.length);
+  for (let i = 0; i < n; i++) out.set(nhwcToNchwReference(ours.subarray(i * h * w * c, (i + 1) * h * w * c), c, h, w), i * h * w * c);
+  return out;
+}
+
+/** An int64 Constant node (`dims` [] for a scalar); returns its output name. */
+export function intConstant(b: OnnxModelBuilder, name: string, dims: number[], values: number[]): string {
+  b.node('Constant', [], [name], { value: intTensor('', dims, values) }, name);
+  return name;
+}
+
+/**
+ * The nodes `torch.onnx.export` writes for `y = x.view(x.size(0), -1)`: Shape → Gather(index 0,
+ * a scalar Constant) → Unsqueeze(axes [0]: an attribute before opset 13, a Constant input from
+ * then on) → Concat(axis 0) with a Constant [-1] → Reshape (with allowzero 0 from opset 14).
+ */
+export function torchViewFlatten(b: OnnxModelBuilder, x: string, y: string): void {
+  b.node('Shape', [x], ['/Shape_output_0'], {}, '/Shape');
+  intConstant(b, '/Constant_output_0', [], [0]);
+  b.node('Gather', ['/Shape_output_0', '/Constant_output_0'], ['/Gather_output_0'], { axis: 0 }, '/Gather');
+  if (b.opset < 13) b.node('Unsqueeze', ['/Gather_output_0'], ['/Unsqueeze_output_0'], { axes: [0] }, '/Unsqueeze');
+  else b.node('Unsqueeze', ['/Gather_output_0', intConstant(b, '/Constant_1_output_0', [1], [0])], ['/Unsqueeze_output_0'], {}, '/Unsqueeze');
+  intConstant(b, '/Constant_2_output_0', [1], [-1]);
+  b.node('Concat', ['/Unsqueeze_output_0', '/Constant_2_output_0'], ['/Concat_output_0'], { axis: 0 }, '/Concat');
+  b.node('Reshape', [x, '/Concat_output_0'], [y], b.opset >= 14 ? { allowzero: 0 } : {}, '/Reshape');
 }
 
 export interface RoundTrip {

@@ -64,8 +64,8 @@ const cases: [label: string, source: () => Uint8Array, message: RegExp, options?
     /attribute 'foo' = 1 is not supported; supported attributes: auto_pad, dilations, group, kernel_shape, pads, strides/],
   ['Conv group 2 of 4 channels', () => oneOp('Conv', { group: 2 }, (b) => [b.weight('w', [4, 2, 1, 1])]),
     /attribute 'group' = 2 is not supported; supported: 1, or the input channels \(4\) for a depthwise conv/],
-  ['Clip(0, 6) (ReLU6)', () => oneOp('Clip', {}, (b) => [b.weight('lo', [], Float32Array.of(0)), b.weight('hi', [], Float32Array.of(6))]),
-    /Clip\(min 0, max 6\) is not supported: the engine has no clamp op; supported: Clip with min 0 and no max/],
+  ['Clip(6, 0) (min above max)', () => oneOp('Clip', {}, (b) => [b.weight('lo', [], Float32Array.of(6)), b.weight('hi', [], Float32Array.of(0))]),
+    /ONNX node 'y' \(Clip\): Clip\(min 6, max 0\) has an empty or single-point range .*; supported: min < max/],
   ['Mul by a constant feeding a Relu (not a residual Add)', () => {
     const b = new OnnxModelBuilder();
     b.input('x', ['n', 4, 6, 6]);
@@ -90,13 +90,13 @@ const cases: [label: string, source: () => Uint8Array, message: RegExp, options?
     return b.output('y', ['n', 'c', 'h', 'w']).bytes();
   }, /\(Relu\): it reads the zero Pad 'p', which can only be folded into a following Conv, AveragePool or MaxPool/],
   ['Softmax over W (axis −1 of NCHW)', () => oneOp('Softmax', { axis: -1 }), /Softmax over axis -1 of \[2, 4, 6, 6\] is not supported/],
-  ['Gemm alpha 2', () => {
+  ['Gemm transA 1', () => {
     const b = new OnnxModelBuilder();
     b.input('x', ['n', 4, 1, 1]);
     b.node('Flatten', ['x'], ['flat']);
-    b.node('Gemm', ['flat', b.weight('w', [3, 4])], ['y'], { alpha: f(2), transB: 1 });
+    b.node('Gemm', ['flat', b.weight('w', [2, 3])], ['y'], { alpha: f(2), transA: 1 });
     return b.output('y', ['n', 'f']).bytes();
-  }, /attribute 'alpha' = 2 is not supported; supported: 1/],
+  }, /attribute 'transA' = 1 is not supported: A is the computed batch \[2, 4\], which the engine cannot transpose; supported: 0/],
   ['a node reading a tensor nobody produces', () => edit((m) => (m.graph!.node[1].input[0] = 'ghost')),
     /input 'ghost' is not produced by an earlier node, an initializer or a graph input/],
   ['free H/W without inputSize', () => edit((m) => (m.graph!.input[0].shape![2] = { param: 'h' })), /input 'input' has a free height \('h'\): pass inputSize/],

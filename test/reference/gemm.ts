@@ -57,9 +57,6 @@ export function gemmRef(
   return { out, magnitude };
 }
 
-/** Source layout of conv/FC weights: 0 = OIHW `[out][in][kh][kw]`, 1 = HWIO `[kh][kw][in][out]`. */
-export type WeightLayoutRef = 0 | 1;
-
 export interface BatchNormParams {
   /** Absent = 1 (tf-slim / Keras BN without scale). */
   gamma?: ArrayLike<number>;
@@ -80,11 +77,11 @@ export interface GemmWeightsRef {
 }
 
 /**
- * Conv/FC weights as a GEMM operand in NHWC im2col row order, BatchNorm folded:
+ * Conv/FC weights, OIHW `[out][in][kh][kw]`, as a GEMM operand in NHWC im2col row order, BatchNorm folded:
  * s = γ/√(var+ε), w' = w·s, b' = (b − mean)·s + β, each computed in float64 and rounded to f32 once.
  */
 export function gemmWeightsRef(
-  src: ArrayLike<number>, layout: WeightLayoutRef,
+  src: ArrayLike<number>,
   outChannels: number, inChannels: number, kernelH: number, kernelW: number,
   bias?: ArrayLike<number>, bn?: BatchNormParams,
 ): GemmWeightsRef {
@@ -106,9 +103,7 @@ export function gemmWeightsRef(
     for (let ky = 0; ky < kernelH; ky++) {
       for (let kx = 0; kx < kernelW; kx++) {
         for (let ci = 0; ci < inChannels; ci++) {
-          const srcIndex = layout === 0
-            ? ((o * inChannels + ci) * kernelH + ky) * kernelW + kx
-            : ((ky * kernelW + kx) * inChannels + ci) * outChannels + o;
+          const srcIndex = ((o * inChannels + ci) * kernelH + ky) * kernelW + kx;
           const row = (ky * kernelW + kx) * inChannels + ci;
           w[row * n + o] = bn ? src[srcIndex] * s : src[srcIndex];
         }
@@ -136,10 +131,10 @@ export function packGemmPanelsRef(w: ArrayLike<number>, bias: ArrayLike<number> 
 
 /** What f32_pack_gemm_weights must produce. */
 export function packGemmWeightsRef(
-  src: ArrayLike<number>, layout: WeightLayoutRef,
+  src: ArrayLike<number>,
   outChannels: number, inChannels: number, kernelH: number, kernelW: number,
   bias?: ArrayLike<number>, bn?: BatchNormParams,
 ): Float32Array {
-  const g = gemmWeightsRef(src, layout, outChannels, inChannels, kernelH, kernelW, bias, bn);
+  const g = gemmWeightsRef(src, outChannels, inChannels, kernelH, kernelW, bias, bn);
   return packGemmPanelsRef(g.w, g.bias, g.k, g.n);
 }

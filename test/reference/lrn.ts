@@ -5,12 +5,9 @@
  * c' ∈ [max(0, c − ⌊(size−1)/2⌋), min(C−1, c + ⌈(size−1)/2⌉)].
  */
 
-export interface LrnParams {
-  size: number;
-  alpha: number;
-  beta: number;
-  k: number;
-}
+import type { LrnParams } from '../../src/bindings/kernels/normalize.js';
+
+export type { LrnParams };
 
 export function lrnReference(x: ArrayLike<number>, channels: number, p: LrnParams): Float64Array {
   if (x.length % channels !== 0) throw new Error(`lrnReference: ${x.length} values is not a multiple of ${channels}`);

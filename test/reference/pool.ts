@@ -52,9 +52,16 @@ function poolReference(
   return { output, outH, outW, pads, absSum };
 }
 
-/** Max over the in-image part of each window (padding is −∞ and never wins; NaN propagates). */
+/**
+ * Max over the in-image part of each window (padding is −∞ and never wins; NaN propagates, as
+ * the canonical quiet NaN: WebAssembly leaves a NaN result's sign and payload open, so a test
+ * compares NaNs as NaNs).
+ */
 export function maxPoolNhwcReference(p: PoolReferenceParams): PoolReferenceResult {
-  return poolReference(p, (values) => [values.reduce((m, v) => Math.max(m, v), -Infinity), 0]);
+  return poolReference(p, (values) => {
+    const m = values.reduce((a, v) => Math.max(a, v), -Infinity);
+    return [Number.isNaN(m) ? NaN : m, 0];
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { createSession } from '../../src/session.js';
 
 describe('concurrency and buffers', () => {
   it('dispose() while runs are queued rejects the queued runs, naming the cause', async () => {
-    const session = await createSession({ model: 'googlenet', inputSize: 64, threads: 2 });
+    const session = await createSession({ model: 'googlenet', inputSize: 64, threads: 2, weights: 'seeded' });
     const input = seededInputNCHW(1, 3, 64, 64);
     const runs = [session.run(input), session.run(input), session.run(input)];
     const disposed = session.dispose();
@@ -21,7 +21,7 @@ describe('concurrency and buffers', () => {
   });
 
   it('the input buffer is neither detached nor mutated; results do not alias wasm memory', async () => {
-    const session = await createSession({ model: 'googlenet', inputSize: 64, threads: 1 });
+    const session = await createSession({ model: 'googlenet', inputSize: 64, threads: 1, weights: 'seeded' });
     try {
       const input = seededInputNCHW(1, 3, 64, 64);
       const copy = input.slice();

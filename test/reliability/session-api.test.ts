@@ -6,12 +6,13 @@
  * naming the nearest valid one, and every option value is checked with an error naming the valid
  * values; registry names are own-property lookups ('__proto__' is not a variant).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildNetwork } from '../../src/inception/models.js';
 import { seededInputNCHW } from '../../src/inception/seeded-weights.js';
 import { MAX_THREADS } from '../../src/limits.js';
 import { createSession, type Session } from '../../src/session.js';
 
-const small = { model: 'googlenet', inputSize: 32, threads: 1 } as const;
+const small = { model: 'googlenet', inputSize: 32, threads: 1, weights: 'seeded' } as const;
 
 function bits(a: Float32Array): number[] {
   return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -19,7 +20,7 @@ function bits(a: Float32Array): number[] {
 
 describe('profile() queues like run()', () => {
   it('a profile() started while a 2-thread run() is in flight leaves that run bitwise equal to the run alone', async () => {
-    const session = await createSession({ model: 'googlenet', inputSize: 112, threads: 2 });
+    const session = await createSession({ model: 'googlenet', inputSize: 112, threads: 2, weights: 'seeded' });
     try {
       const input = seededInputNCHW(1, 3, 112, 112);
       const alone = (await session.run(input)).logits;
@@ -127,6 +128,16 @@ describe('createSession options are checked', () => {
     { case: 'inputSize [32]', options: { ...small, inputSize: [32] }, message: /inputSize must be a positive integer or \[height, width\] of positive integers, got \[32\]/ },
     { case: "weights 'random'", options: { ...small, weights: 'random' }, message: /weights must be 'seeded', a Map or an object of named Float32Arrays, got 'random'/ },
     { case: 'options not an object', options: 'googlenet' as never, message: /createSession\(\) takes an options object/ },
+    {
+      case: 'a registry model without weights (never silently the seeded, untrained ones)',
+      options: { model: 'googlenet', inputSize: 32, threads: 1 },
+      message: /`model` needs `weights`: pass a state dict .* or `weights: 'seeded'`/,
+    },
+    {
+      case: 'a graph without weights',
+      options: { graph: buildNetwork('googlenet', { inputSize: 32 }), threads: 1 },
+      message: /`graph` needs `weights`: pass a state dict .* or `weights: 'seeded'`/,
+    },
   ];
   it.each(cases)('$case', async ({ options, message }) => {
     await expect(createSession(options as never)).rejects.toThrow(message);
@@ -136,6 +147,32 @@ describe('createSession options are checked', () => {
     const attempt = createSession({ ...small, maxMemoryBytes: 1 << 20 });
     await expect(attempt).rejects.toThrow(/memory request of \d+ bytes exceeds the maximum of 1048576 bytes/);
     await expect(attempt).rejects.not.toThrow(/-\d+ available/);
+  });
+
+  it('without SharedArrayBuffer, threads resolve to 1 in one place: one warning naming the count asked for and the reason', async () => {
+    vi.resetModules();
+    const reason = 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated: serve it with the headers ' +
+      '"Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp")';
+    vi.doMock('../../src/bindings/features.js', () => ({
+      features: async () => ({ simd: true, relaxedSimd: false, sharedMemory: false, threads: false, threadsUnavailableReason: reason, cores: 4 }),
+    }));
+    try {
+      const { createSession: isolated } = await import('../../src/session.js');
+      for (const [threads, asked] of [[0, 4], [2, 2]]) {
+        const warn = vi.fn();
+        const session = await isolated({ ...small, threads, warn });
+        try {
+          expect(session.info.threads).toBe(1);
+          expect(warn.mock.calls).toEqual([[`inception-wasm: running single-threaded (1 thread instead of ${asked}): ${reason}`]]);
+          expect((await session.run(seededInputNCHW(1, 3, 32, 32))).shape).toEqual([1, 1000]);
+        } finally {
+          await session.dispose();
+        }
+      }
+    } finally {
+      vi.doUnmock('../../src/bindings/features.js');
+      vi.resetModules();
+    }
   });
 
   it('threads: 0 takes one per core, at most MAX_THREADS', async () => {

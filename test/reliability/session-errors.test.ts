@@ -9,7 +9,7 @@ import { buildNetwork } from '../../src/inception/models.js';
 import { seededInputNCHW, seededWeights } from '../../src/inception/seeded-weights.js';
 import { createSession } from '../../src/session.js';
 
-const small = { model: 'googlenet', inputSize: 32, threads: 1 } as const;
+const small = { model: 'googlenet', inputSize: 32, threads: 1, weights: 'seeded' } as const;
 
 describe('input validation', () => {
   const cases: { case: string; input: () => unknown; options?: object; message: RegExp }[] = [
@@ -57,7 +57,7 @@ describe('weights', () => {
 
 describe('memory and debug', () => {
   it('a memory maximum too small fails at creation with the bytes needed; the next session works', async () => {
-    await expect(createSession({ model: 'inception_v4', threads: 1, maxMemoryBytes: 64 << 20 })).rejects.toThrow(
+    await expect(createSession({ model: 'inception_v4', weights: 'seeded', threads: 1, maxMemoryBytes: 64 << 20 })).rejects.toThrow(
       /memory request of \d+ bytes exceeds the maximum of 67108864 bytes/,
     );
     const session = await createSession(small);

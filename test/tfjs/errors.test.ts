@@ -30,7 +30,7 @@ const memoryCases: Case[] = [
   ['model.json is a Git LFS pointer', (a) => { a.text = 'version https://git-lfs.github.com/spec/v1\noid sha256:ab12\nsize 197452\n'; }, /model\.json: this is a Git LFS pointer.*git lfs pull/],
   ['model.json is an HTML error page', (a) => { a.text = '<!DOCTYPE html><html><body>404</body></html>'; }, /model\.json: this is an HTML\/XML page/],
   ['model.json truncated', (a) => { a.text = JSON.stringify(a.json).slice(0, 300); }, /model\.json: not valid JSON .*truncated or corrupted/],
-  ['a graph model', (a) => { a.json.format = 'graph-model'; }, /TF\.js graph model.*tfjs_layers_model/],
+  ['format graph-model over a Keras topology', (a) => { a.json.format = 'graph-model'; }, /'modelTopology\.node' must be the GraphDef's array of nodes/],
   ['no model topology', (a) => { (a.json as Partial<Json>).modelTopology = undefined; }, /'modelTopology' must be a JSON object, got nothing/],
   ['unknown layer class', (a) => { layer(a.json, 'conv').class_name = 'SeparableConv2D'; }, /layer 'conv' \(SeparableConv2D\): layer class 'SeparableConv2D' is not supported \(supported: InputLayer, Conv2D/],
   ['a layer class named like an Object method', (a) => { layer(a.json, 'act').class_name = 'toString'; }, /layer 'act' \(toString\): layer class 'toString' is not supported/],
@@ -38,7 +38,7 @@ const memoryCases: Case[] = [
   ['Conv2D padding causal', (a) => { layer(a.json, 'conv').config.padding = 'causal'; }, /'padding' "causal" is not supported \('same', 'valid' are\)/],
   ['Conv2D channels_first', (a) => { layer(a.json, 'conv').config.data_format = 'channels_first'; }, /'data_format' "channels_first" is not supported/],
   ['Conv2D groups 2', (a) => { layer(a.json, 'conv').config.groups = 2; }, /'groups' 2 is not supported/],
-  ['activation tanh', (a) => { layer(a.json, 'act').config.activation = 'tanh'; }, /layer 'act' \(Activation\): 'activation' "tanh" is not supported \('linear', 'relu', 'softmax' are\)/],
+  ['activation tanh', (a) => { layer(a.json, 'act').config.activation = 'tanh'; }, /layer 'act' \(Activation\): 'activation' "tanh" is not supported \('linear', 'relu', 'relu6', 'softmax' are\)/],
   ['BatchNormalization over axis 1', (a) => { layer(a.json, 'bn').config.axis = 1; }, /layer 'bn' \(BatchNormalization\): 'axis' 1 is not supported/],
   ['kernel_size not a pair', (a) => { layer(a.json, 'conv').config.kernel_size = [3, 3, 3]; }, /'kernel_size' must be a positive integer or a pair of them, got an array of 3/],
   ['Lambda that is not the residual', (a) => {

@@ -20,7 +20,7 @@ describe('session lifecycle with threads', () => {
   });
 
   it('two 2-thread sessions in one process, run concurrently, each give their own single-thread answer', async () => {
-    const specs = [{ model: 'googlenet', inputSize: 64 }, { model: 'inception_v3', inputSize: 75 }] as const;
+    const specs = [{ model: 'googlenet', inputSize: 64, weights: 'seeded' }, { model: 'inception_v3', inputSize: 75, weights: 'seeded' }] as const;
     const expected: Float32Array[] = [];
     for (const spec of specs) {
       const s = await createSession({ ...spec, threads: 1 });
@@ -39,7 +39,7 @@ describe('session lifecycle with threads', () => {
   });
 
   it('queued runs resolve in order with their own outputs; dispose rejects later calls', async () => {
-    const session = await createSession({ model: 'googlenet', inputSize: 64, batch: 1, threads: 2 });
+    const session = await createSession({ model: 'googlenet', inputSize: 64, batch: 1, threads: 2, weights: 'seeded' });
     const a = seededInputNCHW(1, 3, 64, 64, 1);
     const b = seededInputNCHW(1, 3, 64, 64, 2);
     const [ra, rb, ra2] = await Promise.all([session.run(a), session.run(b), session.run(a)]);

@@ -7,15 +7,6 @@
 /** Columns per packed weight panel. */
 export const GEMM_NR = 8;
 
-/** Source layouts understood by f32_pack_gemm_weights. */
-export const WeightLayout = {
-  /** `[out][in][kh][kw]`: ONNX, PyTorch; an FC weight `[out][in]` with kh = kw = 1. */
-  OIHW: 0,
-  /** `[kh][kw][in][out]`: TensorFlow, Keras; a Keras Dense kernel `[in][out]` with kh = kw = 1. */
-  HWIO: 1,
-} as const;
-export type WeightLayout = (typeof WeightLayout)[keyof typeof WeightLayout];
-
 export interface GemmKernels {
   /**
    * C[i][j] = clamp((res[i][j] + resScale·)?(Σ_k A[i][k]·W[k][j] + bias[j]), lo, hi) for rows
@@ -38,13 +29,13 @@ export interface GemmKernels {
   /** Rows per micro-kernel tile in this build; row blocks that are multiples of it keep tiles full. */
   f32_gemm_mr(): number;
   /**
-   * Packs conv/FC weights (`layout` 0 = OIHW, 1 = HWIO) into `packedGemmWeightsFloats(outChannels,
+   * Packs conv/FC weights, OIHW `[out][in][kh][kw]` (an FC weight `[out][in]` with kh = kw = 1), into `packedGemmWeightsFloats(outChannels,
    * kernelH·kernelW·inChannels)` floats at `dstPtr`, folding BatchNorm when `meanPtr` != 0:
    * w' = w·γ/√(var+eps), b' = (b − mean)·γ/√(var+eps) + β (f64, rounded once). 0 = absent
    * (bias 0, γ 1, β 0).
    */
   f32_pack_gemm_weights(
-    srcPtr: number, layout: WeightLayout,
+    srcPtr: number,
     outChannels: number, inChannels: number, kernelH: number, kernelW: number,
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,

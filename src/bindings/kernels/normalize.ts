@@ -3,6 +3,17 @@
  * assembly/f32-batchnorm.ts, f32-lrn.ts, f32-softmax.ts) — and the host-side BatchNorm fold.
  */
 
+/**
+ * Cross-channel LRN parameters, declared once: the graph node, its builder spec and the program
+ * step extend this. `y_c = x_c / (k + alpha/size · Σ_{c' in the size-window around c} x_c'²)^beta`.
+ */
+export interface LrnParams {
+  readonly size: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+}
+
 export interface NormalizeKernels {
   /**
    * out[p, c] = clamp(in[p, c]·scale[c] + shift[c], lo, hi); scale/shift dense `[channels]`

@@ -17,12 +17,12 @@ export const WINOGRAD_2X2_G = Float64Array.of(1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5,
 
 export interface WinogradKernels {
   /**
-   * Conv weights (`layout` 0 = OIHW, 1 = HWIO; BatchNorm folded when `meanPtr` != 0, as
+   * Conv weights (OIHW; BatchNorm folded when `meanPtr` != 0, as
    * f32_pack_gemm_weights) → the transformed, packed GEMM blocks (3×3: α², U = G g Gᵀ; 1×r / r×1:
    * α, U = G g; K = inChannels, zero panel biases), then the folded bias; `gPtr`: G (α × r f64).
    */
   f32_winograd_pack(
-    srcPtr: number, layout: number, outChannels: number, inChannels: number, kernelH: number, kernelW: number,
+    srcPtr: number, outChannels: number, inChannels: number, kernelH: number, kernelW: number,
     alpha: number, gPtr: number,
     biasPtr: number, gammaPtr: number, betaPtr: number, meanPtr: number, varPtr: number, eps: number,
     dstPtr: number,

@@ -1,0 +1,281 @@
+/**
+ * i8_gemm: u8 activations × i8 weights → i32 accumulators, then a fused requantize epilogue to
+ * u8. W is pre-packed by i8_pack_gemm_weights (i8-pack.ts) in NR = 8 column panels, A copied
+ * into the caller's scratch in blocks of MR = 4 rows, computed in 4 × 8 tiles by one
+ * micro-kernel, `i8_gemm_4x8`. MR = i8_gemm_mr() = 4 in every build.
+ *
+ *   acc[i][j]  = Σ_k (A[i][k] − aZero) · W[k][j]                      exact, in i32
+ *              = Σ_k A[i][k] · W[k][j] − aZero · colSum[j]          (colSum = Σ_k W[k][j], from the pack)
+ *   y          = acc[i][j] + bias[j]                                  i32 (wraps modulo 2³²: see limits)
+ *   real       = f32(y) · scale[j]                                    f32, one rounding each
+ *   real       = real + f32(res[i][j] − resZero) · resScale           when resPtr != 0 (f32 mul, then f32 add)
+ *   C[i][j]    = clamp(nearest(real) + outZero, lo, hi)               nearest = round half to even
+ *   ReLU: lo = outZero; no activation: lo = 0, hi = 255. A NaN `real` (only from a non-finite
+ *   scale) stores lo. Every f32 operation is a plain IEEE mul or add (never fused), so the bytes
+ *   are the same in every build and equal to a scalar evaluation in that order.
+ *
+ * Limits (the caller's to keep; nothing is checked per element):
+ *   1 ≤ k ≤ 65536: |Σ_k (A − aZero)·W| ≤ 65536 · 255 · 128 < 2³¹, so acc is exact (the folded
+ *   form wraps in between, but modular arithmetic returns the exact value when it fits);
+ *   |acc + bias| < 2³¹ (bias is quantised at aScale·wScale, so this holds for any sane model);
+ *   0 ≤ aZero, outZero, resZero ≤ 255; 0 ≤ lo ≤ hi ≤ 255; any i8 weight (−128 included).
+ *   k outside [1, 65536] returns without writing.
+ *
+ * Layouts (strides in bytes; 1-byte alignment suffices, loads/stores are unaligned):
+ *   a:       [m][k] u8, row stride aRowStrideBytes ≥ k (an NHWC view, a u8_im2col block).
+ *   wPacked: [ceil(n/8)] panels; panel p at wPackedPtr + p · (96 + 16·ceil(k/2)):
+ *            bias i32[8], colSum i32[8], scale f32[8], then [ceil(k/2)][8][2] i8: for the k-pair
+ *            (2t, 2t+1), column j's two weights at bytes 2j, 2j+1 (an odd k's last pair and the
+ *            columns past n are zero; see i8_pack_gemm_weights).
+ *   c:       [m][n] u8, row stride cRowStrideBytes (e.g. a channel slice of a concat).
+ *   res:     [m][n] u8, row stride resRowStrideBytes; may alias c exactly (each element is read
+ *            before it is written); any other overlap with c is unsupported.
+ *   aPack:   scratch of i8_gemm_pack_bytes(m, k) bytes, overlapping none of the above: a 4 × 8
+ *            i32 accumulator tile (128 bytes) per row block of the chunk, then one chunk of A
+ *            rows as [rows/4][ceil(k/2)][4] u32 words, each word two zero-extended u16 (A[2t]
+ *            low, A[2t+1] high; a short last block repeats its last row); contents on return
+ *            unspecified.
+ * Reads: A and W exactly; res up to 7 bytes past the last column of a row when n % 8 != 0 (never
+ * used). Writes: aPack, and only C rows [0, m) × columns of panels [panelStart, panelEnd)
+ * clipped to n — never past column n or row m.
+ *
+ * Threads: split over outputs only — row blocks (offset aPtr, cPtr, resPtr by the block's first
+ * row) and/or panel ranges, each thread with its own aPack. Integer sums are exact and the
+ * epilogue is per element, so every split gives the same bytes.
+ *
+ * Instruction choice. Baseline (every build): A as u16 pairs, W sign-extended to i16 on load
+ * (v128.load8x8_s), and i32x4.dot_i16x8_s: lane j = a[2t]·w[2t][j] + a[2t+1]·w[2t+1][j], at most
+ * 2 · 255 · 128 in magnitude, exact on every CPU. One k-pair of a 4 × 8 tile is 4 broadcasts,
+ * 2 weight loads, 8 dots and 8 adds: 64 multiply-adds in 22 instructions, against 32 in 22 for
+ * f32_gemm's baseline — the same register budget as f32_gemm's 4 × 8 (8 accumulators, 2 weight
+ * vectors, 1 broadcast of V8's 15 xmm registers).
+ *
+ * The relaxed build runs this same baseline path. i32x4.relaxed_dot_i8x16_i7x16_add_s agrees
+ * across CPUs only when its second operand is in [0, 127] (x86's pmaddubsw reads it unsigned,
+ * Arm's sdot signed). Neither u8 activations nor i8 weights are 7-bit, so an exact scheme needs
+ * two dots per 16 products: with x = A − 128 (exact i8, the first operand) and W = P − Q,
+ * P = max(W, 0), Q = max(−W, 0) both in [0, 127] (so W ∈ [−127, 127]),
+ *   Σ x·W = dot(x, P) + dot(~x, Q) + Σ Q     (~x = −x − 1, also exact i8; Σ Q folds into the pack),
+ * both dots accumulating into one register. That is exact, but (1) it needs the weights to avoid
+ * −128, (2) on x86 without VNNI each relaxed dot is pmaddubsw + pmaddwd + paddd, so two of them
+ * cost 6 µops per 16 products against 4 (2 × pmaddwd + paddd) here — it pays only on Arm (sdot)
+ * or VNNI, and (3) Node 20's V8 computes the instruction wrong (twice the dot product), so it can
+ * be neither used nor tested in this runtime. The `relaxedDotI8` probe in
+ * src/bindings/features.ts says where it would be right; the scheme above is the one to add
+ * behind it, as a separate export with its own panel layout.
+ */
+
+import { storeBytes, toU8 } from './u8-common';
+
+@inline const NR: i32 = 8;
+@inline const MR: i32 = 4;
+/** Panel head: bias i32[8], colSum i32[8], scale f32[8]. */
+@inline const HEAD_BYTES: i32 = 96;
+/** Largest k for which the i32 accumulator is exact (see Limits). */
+@inline const MAX_K: i32 = 65536;
+/** Packed A rows per chunk: as many as fit in this many bytes (about half of a 512 KiB L2). */
+@inline const CHUNK_BYTES: i32 = 262144;
+/** One 4 × 8 i32 accumulator tile, handed from the micro-kernel to the epilogue through aPack. */
+@inline const ACC_BYTES: i32 = 128;
+
+/** MR of this build: rows per micro-kernel tile (the host sizes row blocks with it). */
+export function i8_gemm_mr(): i32 {
+  return MR;
+}
+
+/** Bytes of one packed panel of depth k: the head, then ceil(k/2) k-pairs of 16 bytes. */
+export function i8_gemm_panel_bytes(k: i32): i32 {
+  if (k < 1) return 0;
+  return HEAD_BYTES + ((k + 1) >> 1) * 16;
+}
+
+/** Scratch bytes i8_gemm needs at aPackPtr for m rows of depth k: accumulator tiles and one chunk of packed rows. */
+export function i8_gemm_pack_bytes(m: i32, k: i32): i32 {
+  if (m < 1 || k < 1 || k > MAX_K) return 0;
+  const rows = packedRows(m, k);
+  return rows / MR * ACC_BYTES + rows * (((k + 1) >> 1) << 2);
+}
+
+@inline function chunkRows(k: i32): i32 {
+  return max(MR, CHUNK_BYTES / (((k + 1) >> 1) << 2) / MR * MR);
+}
+
+@inline function packedRows(m: i32, k: i32): i32 {
+  return min((m + MR - 1) / MR * MR, chunkRows(k));
+}
+
+/** Rows [0, m) × panels [panelStart, panelEnd) (clipped to ceil(n/8)); contract above. */
+export function i8_gemm(
+  aPtr: usize, aRowStrideBytes: i32, aZero: i32,
+  wPackedPtr: usize, k: i32,
+  cPtr: usize, cRowStrideBytes: i32, outZero: i32, lo: i32, hi: i32,
+  resPtr: usize, resRowStrideBytes: i32, resZero: i32, resScale: f32,
+  m: i32, panelStart: i32, panelEnd: i32, n: i32,
+  aPackPtr: usize,
+): void {
+  if (k < 1 || k > MAX_K) return;
+  const pStart = max(panelStart, 0);
+  const pEnd = min(panelEnd, (n + NR - 1) / NR);
+  if (pStart >= pEnd) return;
+  const panelBytes = <usize>i8_gemm_panel_bytes(k);
+  const kp = (k + 1) >> 1;
+  const chunk = chunkRows(k);
+  const acc = aPackPtr;
+  const packed = aPackPtr + <usize>(packedRows(m, k) / MR * ACC_BYTES);
+  for (let i0 = 0; i0 < m; i0 += chunk) {
+    const i1 = min(m, i0 + chunk);
+    const blocks = (i1 - i0 + MR - 1) / MR;
+    packRows(aPtr + <usize>(i0 * aRowStrideBytes), aRowStrideBytes, i1 - i0, k, packed);
+    for (let p = pStart; p < pEnd; p++) {
+      const w = wPackedPtr + <usize>p * panelBytes;
+      const col = <usize>(p * NR);
+      const nc = min(NR, n - p * NR);
+      i8_gemm_4x8(packed, blocks, w, kp, acc);
+      for (let b = 0; b < blocks; b++) {
+        const i = i0 + b * MR;
+        epilogue4(
+          acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, outZero, lo, hi,
+          resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes, resZero, resScale,
+          nc, min(MR, i1 - i),
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Copies `rows` u8 rows of A (row stride aStride) into blocks of 4 rows, [ceil(k/2)][4] u32
+ * words each (two zero-extended u16 per word), back to back from dst; a short last block repeats
+ * its last row, an odd k's last word has a zero high half. 8 bytes of a row at a time (4 words),
+ * transposed 4 × 4; the k % 8 tail one word at a time. Reads exactly k bytes per row.
+ */
+function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
+  const sa = <usize>aStride;
+  const k8 = <usize>(k & ~7);
+  const kb = <usize>k;
+  for (let i = 0; i < rows; i += MR) {
+    const left = rows - i;
+    const r0 = a + <usize>i * sa;
+    const r1 = r0 + (sa & -<usize>(left > 1));
+    const r2 = r1 + (sa & -<usize>(left > 2));
+    const r3 = r2 + (sa & -<usize>(left > 3));
+    let o: usize = 0;
+    for (; o < k8; o += 8) {
+      const v0 = v128.load8x8_u(r0 + o);
+      const v1 = v128.load8x8_u(r1 + o);
+      const v2 = v128.load8x8_u(r2 + o);
+      const v3 = v128.load8x8_u(r3 + o);
+      const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5);
+      const t1 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5);
+      const t2 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7);
+      const t3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(dst, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(dst, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), 48);
+      dst += 64;
+    }
+    for (; o < kb; o += 2) {
+      const two = o + 1 < kb;
+      store<u32>(dst, pairWord(r0 + o, two));
+      store<u32>(dst, pairWord(r1 + o, two), 4);
+      store<u32>(dst, pairWord(r2 + o, two), 8);
+      store<u32>(dst, pairWord(r3 + o, two), 12);
+      dst += 16;
+    }
+  }
+}
+
+/** p[0] | p[1] << 16 (p[1] only when `two`: an odd k's last byte pairs with zero). */
+// @ts-ignore: decorator
+@inline function pairWord(p: usize, two: bool): u32 {
+  const lo = <u32>load<u8>(p);
+  return two ? lo | (<u32>load<u8>(p, 1) << 16) : lo;
+}
+
+/**
+ * 4 × 8 micro-kernel over `blocks` packed blocks of A ([kp][4] words each, back to back from
+ * `ap`) and the k-pairs of one packed panel (`w`, past its head): block b's i32 sums go to
+ * acc + 128·b (row-major 4 × 8). The loop over blocks nests the k-loop, as in f32_gemm_4x8
+ * (V8 unrolls nested loops, not top-level ones).
+ */
+function i8_gemm_4x8(ap: usize, blocks: i32, w: usize, kp: i32, acc: usize): void {
+  const blockBytes = <usize>kp << 4;
+  for (let b = 0; b < blocks; b++) {
+    let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
+    let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
+    let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
+    let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
+    let wp = w + HEAD_BYTES;
+    const end = ap + blockBytes;
+    do {
+      const w0 = v128.load8x8_s(wp);
+      const w1 = v128.load8x8_s(wp, 8);
+      let x = v128.load32_splat(ap);
+      c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x, w0));
+      c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x, w1));
+      x = v128.load32_splat(ap, 4);
+      c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x, w0));
+      c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x, w1));
+      x = v128.load32_splat(ap, 8);
+      c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x, w0));
+      c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x, w1));
+      x = v128.load32_splat(ap, 12);
+      c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x, w0));
+      c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x, w1));
+      ap += 16;
+      wp += 16;
+    } while (ap != end);
+    v128.store(acc, c00);
+    v128.store(acc, c01, 16);
+    v128.store(acc, c10, 32);
+    v128.store(acc, c11, 48);
+    v128.store(acc, c20, 64);
+    v128.store(acc, c21, 80);
+    v128.store(acc, c30, 96);
+    v128.store(acc, c31, 112);
+    acc += ACC_BYTES;
+  }
+}
+
+/** Requantizes and stores the first `rows` rows of the 4 × 8 tile at acc (panel head at w). */
+function epilogue4(
+  acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, outZero: i32, lo: i32, hi: i32,
+  res: usize, resStride: i32, resZero: i32, resScale: f32, nc: i32, rows: i32,
+): void {
+  // bias − aZero·colSum: the zero-point fold, modulo 2³² like the sums it corrects.
+  const za = i32x4.splat(aZero);
+  const b0 = i32x4.sub(v128.load(w), i32x4.mul(v128.load(w, 32), za));
+  const b1 = i32x4.sub(v128.load(w, 16), i32x4.mul(v128.load(w, 48), za));
+  const s0 = v128.load(w, 64);
+  const s1 = v128.load(w, 80);
+  const loF = f32x4.splat(<f32>(lo - outZero));
+  const hiF = f32x4.splat(<f32>(hi - outZero));
+  const oz = i32x4.splat(outZero);
+  const rz = i32x4.splat(resZero);
+  const rsc = f32x4.splat(resScale);
+  const cs = <usize>cStride;
+  const rs = res != 0 ? <usize>resStride : 0;
+  storeRow(c, res, v128.load(acc), v128.load(acc, 16), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+  if (rows > 1) storeRow(c + cs, res + rs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+  if (rows > 2) storeRow(c + 2 * cs, res + 2 * rs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+  if (rows > 3) storeRow(c + 3 * cs, res + 3 * rs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+}
+
+/** One row of ≤ 8 columns: bias, scale, residual, round, zero point, clamp, narrow, store nc bytes. */
+// @ts-ignore: decorator
+@inline function storeRow(
+  c: usize, res: usize, v0: v128, v1: v128, b0: v128, b1: v128, s0: v128, s1: v128,
+  loF: v128, hiF: v128, outZ: v128, resZ: v128, resS: v128, nc: i32,
+): void {
+  let f0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v0, b0)), s0);
+  let f1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v1, b1)), s1);
+  if (res != 0) {
+    const r = i16x8.extend_low_i8x16_u(v128.load64_zero(res));
+    const r0 = i32x4.sub(i32x4.extend_low_i16x8_u(r), resZ);
+    const r1 = i32x4.sub(i32x4.extend_high_i16x8_u(r), resZ);
+    f0 = f32x4.add(f0, f32x4.mul(f32x4.convert_i32x4_s(r0), resS));
+    f1 = f32x4.add(f1, f32x4.mul(f32x4.convert_i32x4_s(r1), resS));
+  }
+  storeBytes(c, toU8(f0, f1, loF, hiF, outZ), nc);
+}
