@@ -66,6 +66,8 @@
  *    chunk.
  */
 
+import { storeTransposed4x4 } from './transpose4x4';
+
 @inline const NR: i32 = 8;
 @inline const MR: i32 = 4;
 /** A rows per chunk: as many as fit in this many bytes (about half of a 512 KiB L2). */
@@ -153,14 +155,7 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
       const v1 = v128.load(r1 + o);
       const v2 = v128.load(r2 + o);
       const v3 = v128.load(r3 + o);
-      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-      const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-      const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-      v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-      v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-      v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-      v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      storeTransposed4x4(dst, v0, v1, v2, v3);
       dst += 64;
     }
     for (; o < kb; o += 4) {

@@ -65,6 +65,7 @@
  * behind it, as a separate export with its own panel layout.
  */
 
+import { storeTransposed4x4 } from './transpose4x4';
 import { storeBytes, toU8 } from './u8-common';
 
 @inline const NR: i32 = 8;
@@ -165,14 +166,7 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
       const v1 = v128.load8x8_u(r1 + o);
       const v2 = v128.load8x8_u(r2 + o);
       const v3 = v128.load8x8_u(r3 + o);
-      const t0 = v128.shuffle<i32>(v0, v1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<i32>(v2, v3, 0, 4, 1, 5);
-      const t2 = v128.shuffle<i32>(v0, v1, 2, 6, 3, 7);
-      const t3 = v128.shuffle<i32>(v2, v3, 2, 6, 3, 7);
-      v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
-      v128.store(dst, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), 16);
-      v128.store(dst, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), 32);
-      v128.store(dst, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), 48);
+      storeTransposed4x4(dst, v0, v1, v2, v3);
       dst += 64;
     }
     for (; o < kb; o += 2) {
