@@ -5,6 +5,7 @@
  * and the fix. Each command lives in src/commands/.
  */
 import { parseArgs } from 'node:util';
+import { suggestion } from './util/options.js';
 import { features } from './bindings/features.js';
 import { UsageError, type CliCommand, type Values } from './commands/command.js';
 import { bench } from './commands/bench.js';
@@ -64,9 +65,12 @@ async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string };
     if (e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')) {
       // parseArgs reads '--threads -1' as a missing value followed by an option '-1'.
+      const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(--?[^']+)'/.exec(err.message)?.[1] : undefined;
       const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && /argument is ambiguous/.test(err.message)
         ? `${err.message.split('\n')[0]} A value starting with '-' is written --option=-value (e.g. --threads=-1, which is then checked like any value).`
-        : err.message;
+        : unknown !== undefined
+          ? `unknown option '${unknown}'; ${suggestion(unknown, Object.keys(command.options).map((o) => `--${o}`), 'options')}`
+          : err.message;
       console.error(`inception-wasm ${name}: ${message}\nusage: ${command.usage}`);
       return 2;
     }

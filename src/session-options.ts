@@ -10,7 +10,7 @@ import type { KernelBuild, WasmSource } from './bindings/wasm-module.js';
 import type { Graph } from './graph/graph.js';
 import { ALL_PASSES, type PassName } from './graph/passes.js';
 import { MAX_THREADS } from './limits.js';
-import { checkBoolean, checkInteger, checkOneOf, checkOptionKeys, describeValue, inputSizeProblem, suggestion } from './options.js';
+import { checkBoolean, checkInteger, checkOneOf, checkOptionKeys, describeValue, inputSizeProblem, suggestion } from './util/options.js';
 import type { TfjsSource } from './tfjs/import.js';
 
 export type Layout = 'nchw' | 'nhwc';

@@ -20,7 +20,7 @@ import { ALL_PASSES } from './graph/passes.js';
 import { DEFAULT_TUNING } from './graph/tuning.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededInputNCHW, seededWeights } from './inception/seeded-weights.js';
-import { checkBoolean, checkInteger, checkOptionKeys, describeValue } from './options.js';
+import { checkBoolean, checkInteger, checkOptionKeys, describeValue } from './util/options.js';
 import { checkSessionOptions, P, threadCount, type Layout, type SessionOptions } from './session-options.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
 import { importTfjs, TfjsImportError } from './tfjs/import.js';

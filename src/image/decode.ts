@@ -17,7 +17,7 @@
  * canvas `getImageData`) and pass the `ImageData`, or alias `pngjs` to `pngjs/browser.js` in the
  * bundler. Reading a file path lives in `load.ts` (the one Node-only entry).
  */
-import { checkOptionKeys, describeValue } from '../options.js';
+import { checkOptionKeys, describeValue } from '../util/options.js';
 import { ImageDecodeError } from './errors.js';
 import {
   checkSize, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_RESOLUTION_MP, inspectImage, pngChunks, pngHeader, pngInflatedSize,

@@ -5,7 +5,7 @@
  * `out_c = x_{order[c]}·scale_c + shift_c` of 0–255 input (computed in float64, stored float32).
  * See reference/inception-architectures.md §2.4 for which weights want which.
  */
-import { checkBoolean, checkOneOf, checkOptionKeys, describeValue } from '../options.js';
+import { checkBoolean, checkOneOf, checkOptionKeys, describeValue } from '../util/options.js';
 import type { RgbImage } from './decode.js';
 import { COORDINATES, CROP_MODES, resizeImage, type Coordinates, type CropMode, type FloatRgbImage } from './resize.js';
 

@@ -22,7 +22,7 @@
  * two differ visibly. Pre-shrink the image with the platform (canvas) if that matters.
  */
 
-import { checkOneOf, checkOptionKeys } from '../options.js';
+import { checkOneOf, checkOptionKeys } from '../util/options.js';
 import type { RgbImage } from './decode.js';
 
 /** Float RGB pixels, row-major interleaved (`data[(y*width + x)*3 + c]`), values in 0–255. */

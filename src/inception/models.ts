@@ -13,7 +13,7 @@ import { inceptionV3, type InceptionV3Variant } from './inception-v3.js';
 import { inceptionV4, type InceptionV4Variant } from './inception-v4.js';
 import type { PresetName } from '../image/preprocess.js';
 import type { NetworkOptions } from './layers.js';
-import { describeValue, inputSizeProblem } from '../options.js';
+import { describeValue, inputSizeProblem } from '../util/options.js';
 
 /**
  * Input normalisation the weights expect (reference §2.4); the numbers live in

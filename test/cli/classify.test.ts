@@ -193,7 +193,7 @@ describe.skipIf(!FIXTURES_AVAILABLE || !registered)(
 
     it.each([
       { case: 'a wrong preset', args: ['--preset', 'bgr'], code: 2, message: /valid presets: torchvision, torchvision-transform-input, tf, keras, caffe, caffe-bn-inception, facenet, unit/ },
-      { case: 'an unknown option', args: ['--colour'], code: 2, message: /Unknown option '--colour'/ },
+      { case: 'an unknown option', args: ['--colour'], code: 2, message: /unknown option '--colour'; (did you mean|options:)/ },
       { case: 'a missing image', args: ['/nonexistent/photo.jpg'], code: 1, message: /cannot read image '\/nonexistent\/photo\.jpg': no such file/ },
       { case: 'a non-image file', args: ['package.json'], code: 1, message: /package\.json: not a JPEG or PNG image/ },
     ])('$case → exit $code', async ({ args, code, message }) => {

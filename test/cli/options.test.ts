@@ -115,6 +115,7 @@ describe('subprocess: usage errors exit 2', () => {
     { args: ['info', '--model', 'googlenet', '--size', '1x1'], message: /--size 1x1 is too small for googlenet/ },
     { args: ['demo', '--threads', '-1'], message: /Option '--threads' argument is ambiguous\. A value starting with '-' is written --option=-value/ },
     { args: ['demo', '--threads=-1'], message: /--threads must be an integer from 0 to 64 \(0: one per core\), got '-1'/ },
+    { args: ['info', '--modle', 'googlenet'], message: /unknown option '--modle'; did you mean '--model'\?/ },
   ])('$args → exit 2', async ({ args, message }) => {
     const r = await cli(args);
     expect(r.stderr).toMatch(message);

@@ -128,7 +128,7 @@ describe('CLI: inception-wasm export', () => {
   });
 
   const usage: [label: string, values: Record<string, string>, message: RegExp][] = [
-    ['no --out', { model: 'googlenet' }, /--out <file\.onnx> is required/],
+    ['no --out', { model: 'googlenet' }, /--out <file\.onnx \| folder> is required/],
     ['--weights other than seeded', { model: 'googlenet', out: join(dir, 'x.onnx'), weights: 'imagenet' }, /--weights 'imagenet' is not supported; only 'seeded'/],
     ['an unknown model', { model: 'resnet50', out: join(dir, 'x.onnx') }, /--model 'resnet50' is unknown/],
   ];
