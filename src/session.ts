@@ -17,6 +17,7 @@ import { compileGraph, type CompiledGraph, type WeightMap } from './graph/compil
 import { graphCost } from './graph/cost.js';
 import type { Graph } from './graph/graph.js';
 import { ALL_PASSES } from './graph/passes.js';
+import { outputImage, stageInput } from './graph/program-io.js';
 import { DEFAULT_TUNING } from './graph/tuning.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededInputNCHW, seededWeights } from './inception/seeded-weights.js';
@@ -288,32 +289,19 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     return { data: data.slice(), layout };
   };
 
-  /** Copies an input into the program's input view (NCHW through the staging area and a transpose). */
-  const stageInput = (data: Float32Array, layout: Layout): void => {
-    const batch = data.length / imageFloats;
-    if (layout === 'nchw') {
-      arena.f32(compiled.inputNchwOffset, data.length).set(data);
-      for (let n = 0; n < batch; n++) {
-        k.f32_nchw_to_nhwc(
-          compiled.inputNchwOffset + n * imageFloats * 4, input.channels, input.height, input.width,
-          input.offset + n * input.imageStrideBytes, input.pixelStrideBytes,
-        );
-      }
-    } else {
-      arena.f32(input.offset, data.length).set(data);
-    }
-  };
+  const stage = (data: Float32Array, layout: Layout): void => stageInput(k, arena, compiled, data, layout);
+
 
   const runOnce = async (data: Float32Array, layout: Layout): Promise<RunResult> => {
     if (disposed) throw new Error(`${P}the session was disposed`);
     const batch = data.length / imageFloats;
-    stageInput(data, layout);
+    stage(data, layout);
     if (options.debug) runProgramChecked(k, compiled.program, arena);
     else if (pool) await pool.run();
     else runProgramInline(k, compiled.program);
     const logits = new Float32Array(batch * classes);
     for (let n = 0; n < batch; n++) {
-      const image = arena.f32(output.offset + n * output.imageStrideBytes, classes);
+      const image = outputImage(arena, compiled, n);
       if (outputToNchw) nhwcToNchwInto(image, logits, n * classes, output.height * output.width, output.channels);
       else logits.set(image, n * classes);
     }
@@ -362,7 +350,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       return enqueue(() => {
         if (disposed) throw new Error(`${P}the session was disposed`);
         // Staged before every repeat: the planner may reuse the input's memory for later steps.
-        return profileProgram(k, compiled.program, repeats, () => stageInput(captured.data, captured.layout));
+        return profileProgram(k, compiled.program, repeats, () => stage(captured.data, captured.layout));
       });
     },
     async dispose() {

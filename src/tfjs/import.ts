@@ -103,14 +103,18 @@ export async function importTfjs(source: TfjsSource, options: TfjsImportOptions 
   return 'modelConfig' in parsed ? assemble(parsed, data, options, file) : assembleGraphModel(parsed, data, options, file);
 }
 
+/** Values per image of the main (first) output: the class count for a classifier. */
+function classesOf(outputs: readonly { shape: readonly number[] }[]): number {
+  return outputs[0]!.shape.slice(1).reduce((a, b) => a * b, 1);
+}
+
 function assembleGraphModel(parsed: ParsedGraphModel, data: Uint8Array, options: TfjsImportOptions, file: string): TfjsImport {
   if (options.logits) throw new TfjsImportError(`${file}: 'logits' applies to layers models; a graph model's outputs are used as they are`);
   const built = buildGraphModel(parsed, data, {
     batch: positiveInt(options.batch ?? 1, 'batch'),
     ...(options.inputSize !== undefined ? { inputSize: size(options.inputSize) } : {}),
   }, file);
-  const [, ...perImage] = built.outputs[0]!.shape;
-  return { ...built, classes: perImage.reduce((a, b) => a * b, 1), format: 'graph-model' };
+  return { ...built, classes: classesOf(built.outputs), format: 'graph-model' };
 }
 
 function assemble(parsed: ParsedModelJson, data: Uint8Array, options: TfjsImportOptions, file: string): TfjsImport {
@@ -131,10 +135,9 @@ function assemble(parsed: ParsedModelJson, data: Uint8Array, options: TfjsImport
   for (const decl of built.graph.weights) {
     weights.set(decl.name, toGraphLayout(decodeWeight(specs.get(decl.name)!, data), built.uses.get(decl.name)!));
   }
-  const [, ...perImage] = built.outputs[0]!.shape;
   return {
     graph: built.graph, weights, inputs: built.inputs, outputs: built.outputs,
-    classes: perImage.reduce((a, b) => a * b, 1), format: 'layers-model',
+    classes: classesOf(built.outputs), format: 'layers-model',
     ...(parsed.kerasVersion !== undefined ? { kerasVersion: parsed.kerasVersion } : {}),
   };
 }

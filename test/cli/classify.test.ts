@@ -4,16 +4,15 @@
  * In-process through the command's `run`; the subprocess tests run `node --import tsx src/cli.ts`
  * once src/cli.ts registers the command.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError, type Values } from '../../src/commands/command.js';
 import { classify } from '../../src/commands/classify.js';
 import { imagenetLabels } from '../../src/labels/labels.js';
 import { FIXTURES_AVAILABLE, FIXTURES_SKIP_REASON, fixturePath } from '../helpers/fixtures.js';
+import { runCli } from './run-cli.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const FAST = { model: 'googlenet', size: '96', threads: '1' };
@@ -169,17 +168,8 @@ describe.skipIf(!FIXTURES_AVAILABLE)(`classify with imported models${FIXTURES_SK
 });
 
 const registered = readFileSync(`${REPO}src/cli.ts`, 'utf8').includes('classify');
-const run = promisify(execFile);
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'classify', ...args], { cwd: REPO });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(['classify', ...args]);
 
 describe.skipIf(!FIXTURES_AVAILABLE || !registered)(
   `subprocess: node --import tsx src/cli.ts classify${FIXTURES_SKIP_REASON}${registered ? '' : ' (skipped: classify is not registered in src/cli.ts yet)'}`,

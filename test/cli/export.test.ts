@@ -8,29 +8,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/session.js';
 import { nhwcToNchwReference } from '../reference/layout.js';
 import { BOUND, relErr, seeded } from '../tfjs/graph-model-helpers.js';
+import { runCli } from './run-cli.js';
 
-const REPO = new URL('../../', import.meta.url).pathname;
-const exec = promisify(execFile);
 const SIZE = 64;
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'export', ...args], { cwd: REPO });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(['export', ...args]);
 
 /** tfjs on the folder as written: model.json, then each shard its weightsManifest names, read from disk. */
 async function runTfjsFolder(folder: string, nhwc: Float32Array): Promise<Float32Array> {

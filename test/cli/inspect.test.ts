@@ -2,11 +2,9 @@
  * `inception-wasm inspect` as a user runs it (`node --import tsx src/cli.ts inspect …`): text and
  * `--json` on an ONNX file the test exports, and the exit codes (0 done, 1 unreadable, 2 usage).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { graphCost } from '../../src/graph/cost.js';
 import { buildNetwork } from '../../src/inception/models.js';
@@ -14,19 +12,10 @@ import { seededWeights } from '../../src/inception/seeded-weights.js';
 import type { InspectReport } from '../../src/inspect/index.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { importOnnxBytes } from '../../src/onnx/import.js';
+import { runCli } from './run-cli.js';
 
-const REPO = new URL('../../', import.meta.url).pathname;
-const exec = promisify(execFile);
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'inspect', ...args], { cwd: REPO });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(['inspect', ...args]);
 
 describe('inception-wasm inspect', () => {
   const dir = mkdtempSync(join(tmpdir(), 'inspect-cli-'));

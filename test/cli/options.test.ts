@@ -5,11 +5,9 @@
  * that names an Object prototype member is unknown — each exits 2 with a message naming the
  * argument and the fix. Also: classify checks every image's header before it loads the model.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import jpeg from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/commands/classify.js';
@@ -19,8 +17,8 @@ import { draw } from '../../src/commands/draw.js';
 import { exportCommand } from '../../src/commands/export.js';
 import { info } from '../../src/commands/info.js';
 import { MAX_THREADS } from '../../src/limits.js';
+import { runCli } from './run-cli.js';
 
-const REPO = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'cli-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -95,16 +93,7 @@ describe('classify checks every image before loading the model', () => {
   });
 });
 
-const run = promisify(execFile);
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO });
-    return { code: 0, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stderr: string };
-    return { code: err.code, stderr: err.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('subprocess: usage errors exit 2', () => {
   it.each([

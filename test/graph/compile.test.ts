@@ -16,6 +16,7 @@ import { runTask } from '../../src/bindings/interpreter.js';
 import { asKernels, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels, type KernelBuild } from '../../src/bindings/wasm-module.js';
 import { compileGraph } from '../../src/graph/compile.js';
+import { outputImage, stageInput } from '../../src/graph/program-io.js';
 import { panelsPerTaskFor } from '../../src/graph/task-split.js';
 import { runProgramInline } from '../../src/bindings/executor.js';
 import type { Graph } from '../../src/graph/graph.js';
@@ -32,17 +33,12 @@ async function engineRun(g: Graph, build: KernelBuild, input: Float32Array, pass
   const arena = new Arena({ shared: false });
   const k = asKernels(instantiateKernels(await compileKernelModule({ build, shared: false }), arena.memory));
   const c = compileGraph(g, seededWeights(g.weights, 7), k, arena, { passes, threads: 1, gemmMr: k.f32_gemm_mr() });
-  const { input: iv } = c;
-  arena.f32(c.inputNchwOffset, input.length).set(input);
-  const image = iv.channels * iv.height * iv.width;
-  for (let n = 0; n < iv.batch; n++) {
-    k.f32_nchw_to_nhwc(c.inputNchwOffset + n * image * 4, iv.channels, iv.height, iv.width, iv.offset + n * iv.imageStrideBytes, iv.pixelStrideBytes);
-  }
+  stageInput(k, arena, c, input, 'nchw');
   runProgramInline(k, c.program);
   const o = c.output;
   const classes = o.height * o.width * o.channels;
   const out = new Float32Array(o.batch * classes);
-  for (let n = 0; n < o.batch; n++) out.set(arena.f32(o.offset + n * o.imageStrideBytes, classes), n * classes);
+  for (let n = 0; n < o.batch; n++) out.set(outputImage(arena, c, n), n * classes);
   return { out, compiled: c };
 }
 

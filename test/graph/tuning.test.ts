@@ -10,6 +10,7 @@ import { features } from '../../src/bindings/features.js';
 import { asKernels, type PoolStep, type Step } from '../../src/bindings/program.js';
 import { compileKernelModule, instantiateKernels } from '../../src/bindings/wasm-module.js';
 import { compileGraph, type CompileOptions } from '../../src/graph/compile.js';
+import { outputImage, stageInput } from '../../src/graph/program-io.js';
 import { runProgramInline } from '../../src/bindings/executor.js';
 import { buildNetwork } from '../../src/inception/models.js';
 import { seededInputNCHW, seededWeights } from '../../src/inception/seeded-weights.js';
@@ -24,17 +25,12 @@ async function compileAndRun(tuning: CompileOptions['tuning']): Promise<{ steps:
   const k = asKernels(instantiateKernels(await compileKernelModule({ build: 'baseline', shared: false }), arena.memory));
   const c = compileGraph(graph, weights, k, arena, { threads: 2, gemmMr: k.f32_gemm_mr(), tuning });
   const x = c.input;
-  const input = seededInputNCHW(x.batch, x.channels, x.height, x.width);
-  arena.f32(c.inputNchwOffset, input.length).set(input);
-  const image = x.channels * x.height * x.width;
-  for (let n = 0; n < x.batch; n++) {
-    k.f32_nchw_to_nhwc(c.inputNchwOffset + n * image * 4, x.channels, x.height, x.width, x.offset + n * x.imageStrideBytes, x.pixelStrideBytes);
-  }
+  stageInput(k, arena, c, seededInputNCHW(x.batch, x.channels, x.height, x.width), 'nchw');
   runProgramInline(k, c.program);
   const o = c.output;
   const classes = o.height * o.width * o.channels;
   const logits = new Float32Array(o.batch * classes);
-  for (let n = 0; n < o.batch; n++) logits.set(arena.f32(o.offset + n * o.imageStrideBytes, classes), n * classes);
+  for (let n = 0; n < o.batch; n++) logits.set(outputImage(arena, c, n), n * classes);
   return { steps: c.program.steps, logits };
 }
 
