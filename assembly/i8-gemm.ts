@@ -1,8 +1,11 @@
 /**
  * i8_gemm: u8 activations × i8 weights → i32 accumulators, then a fused requantize epilogue to
- * u8. W is pre-packed by i8_pack_gemm_weights (i8-pack.ts) in NR = 8 column panels, A copied
- * into the caller's scratch in blocks of MR = 4 rows, computed in 4 × 8 tiles by one
- * micro-kernel, `i8_gemm_4x8`. MR = i8_gemm_mr() = 4 in every build.
+ * u8; i8_gemm_f32 (contract at its export): the same sums with an f32 epilogue, for a last layer
+ * whose output leaves the quantized domain. W is pre-packed by i8_pack_gemm_weights (i8-pack.ts)
+ * in NR = 8 column panels, A copied into the caller's scratch in blocks of MR = 4 rows, computed
+ * in 4 × 8 tiles by one micro-kernel, `i8_gemm_4x8`. MR = i8_gemm_mr() = 4 in every build. The
+ * per-element epilogue is i8-epilogue.ts's, shared with the int8 Winograd kernels (i8-winograd.ts,
+ * i8-winograd-1d.ts), which reuse these panels and must give the same bytes.
  *
  *   acc[i][j]  = Σ_k (A[i][k] − aZero) · W[k][j]                      exact, in i32
  *              = Σ_k A[i][k] · W[k][j] − aZero · colSum[j]          (colSum = Σ_k W[k][j], from the pack)
@@ -65,8 +68,8 @@
  * behind it, as a separate export with its own panel layout.
  */
 
+import { foldBias, storeRow, storeRowF32 } from './i8-epilogue';
 import { storeTransposed4x4 } from './transpose4x4';
-import { storeBytes, toU8 } from './u8-common';
 
 @inline const NR: i32 = 8;
 @inline const MR: i32 = 4;
@@ -90,7 +93,7 @@ export function i8_gemm_panel_bytes(k: i32): i32 {
   return HEAD_BYTES + ((k + 1) >> 1) * 16;
 }
 
-/** Scratch bytes i8_gemm needs at aPackPtr for m rows of depth k: accumulator tiles and one chunk of packed rows. */
+/** Scratch bytes i8_gemm and i8_gemm_f32 need at aPackPtr for m rows of depth k: accumulator tiles and one chunk of packed rows. */
 export function i8_gemm_pack_bytes(m: i32, k: i32): i32 {
   if (m < 1 || k < 1 || k > MAX_K) return 0;
   const rows = packedRows(m, k);
@@ -114,6 +117,72 @@ export function i8_gemm(
   m: i32, panelStart: i32, panelEnd: i32, n: i32,
   aPackPtr: usize,
 ): void {
+  gemm<u8>(
+    aPtr, aRowStrideBytes, aZero, wPackedPtr, k, cPtr, cRowStrideBytes,
+    outZero, lo, hi, resPtr, resRowStrideBytes, resZero, resScale, 0, 0,
+    m, panelStart, panelEnd, n, aPackPtr,
+  );
+}
+
+/**
+ * i8_gemm_f32: the sums of i8_gemm with an f32 epilogue instead of the requantize one.
+ *
+ *   acc[i][j] = Σ_k (A[i][k] − aZero) · W[k][j]     exactly as i8_gemm (zero point folded by colSum)
+ *   y         = acc[i][j] + bias[j]                  i32, wrapping modulo 2³² exactly as i8_gemm
+ *   x         = f32(y) · scale[j]                    one f32 multiply, never fused; may round to ±∞
+ *   C[i][j]   = min(max(x, lo), hi)                  as f32: max(x, lo) = x < lo ? lo : x,
+ *                                                    min(x, hi) = hi < x ? hi : x (f32x4.pmax/pmin)
+ *   No activation: lo = −∞, hi = +∞; ReLU: lo = 0, hi = +∞. As in f32_gemm, NaN propagates through
+ *   the clamp: a NaN x (only from a non-finite scale: 0 · ±∞, or a NaN scale) is stored as NaN.
+ *   Its sign and payload are the CPU's (wasm leaves them unspecified); every non-NaN result is
+ *   the same bits in every build and on every CPU. A −0 (a zero or underflowed product of
+ *   negative sign) stays −0 at lo = 0.
+ *
+ * Limits: 1 ≤ k ≤ 65536 (otherwise returns without writing); 0 ≤ aZero ≤ 255; lo ≤ hi, neither
+ * NaN; any i8 weight (−128 included); bias and scale as packed (any f32 scale).
+ *
+ * Layouts (strides in bytes; 1-byte alignment suffices, loads/stores are unaligned):
+ *   a:       [m][k] u8, row stride aRowStrideBytes ≥ k, as i8_gemm.
+ *   wPacked: [ceil(n/8)] panels of i8_pack_gemm_weights, as i8_gemm (scale: the head's f32[8]).
+ *   c:       [m][n] f32, row stride cRowStrideBytes ≥ 4n (e.g. a slice of a wider f32 tensor).
+ *   aPack:   scratch of i8_gemm_pack_bytes(m, k) bytes, as i8_gemm.
+ * Reads: A and W exactly. Writes: aPack, and only C rows [0, m) × columns of panels
+ * [panelStart, panelEnd) clipped to n — never past column n or row m.
+ *
+ * Threads: split over outputs only — row blocks (offset aPtr and cPtr by the block's first row)
+ * and/or panel ranges, each thread with its own aPack: every split gives the same bytes.
+ */
+export function i8_gemm_f32(
+  aPtr: usize, aRowStrideBytes: i32, aZero: i32,
+  wPackedPtr: usize, k: i32,
+  cPtr: usize, cRowStrideBytes: i32, lo: f32, hi: f32,
+  m: i32, panelStart: i32, panelEnd: i32, n: i32,
+  aPackPtr: usize,
+): void {
+  gemm<f32>(
+    aPtr, aRowStrideBytes, aZero, wPackedPtr, k, cPtr, cRowStrideBytes,
+    0, 0, 0, 0, 0, 0, 0, lo, hi,
+    m, panelStart, panelEnd, n, aPackPtr,
+  );
+}
+
+/**
+ * The driver of both exports; T, C's element type (u8 or f32), picks the epilogue at compile
+ * time. outZero … resScale feed the u8 epilogue, loF and hiF the f32 one; each export passes
+ * zeros for the other's. Per chunk of A rows: pack them, then per panel one micro-kernel call
+ * over the chunk's row blocks and one epilogue per block. Inlined, so each export compiles to
+ * its own loop with nothing of the other's.
+ */
+// @ts-ignore: decorator
+@inline function gemm<T>(
+  aPtr: usize, aRowStrideBytes: i32, aZero: i32,
+  wPackedPtr: usize, k: i32,
+  cPtr: usize, cRowStrideBytes: i32,
+  outZero: i32, lo: i32, hi: i32, resPtr: usize, resRowStrideBytes: i32, resZero: i32, resScale: f32,
+  loF: f32, hiF: f32,
+  m: i32, panelStart: i32, panelEnd: i32, n: i32,
+  aPackPtr: usize,
+): void {
   if (k < 1 || k > MAX_K) return;
   const pStart = max(panelStart, 0);
   const pEnd = min(panelEnd, (n + NR - 1) / NR);
@@ -129,16 +198,23 @@ export function i8_gemm(
     packRows(aPtr + <usize>(i0 * aRowStrideBytes), aRowStrideBytes, i1 - i0, k, packed);
     for (let p = pStart; p < pEnd; p++) {
       const w = wPackedPtr + <usize>p * panelBytes;
-      const col = <usize>(p * NR);
+      const col = <usize>(p * NR) * sizeof<T>();
       const nc = min(NR, n - p * NR);
       i8_gemm_4x8(packed, blocks, w, kp, acc);
       for (let b = 0; b < blocks; b++) {
         const i = i0 + b * MR;
-        epilogue4(
-          acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, outZero, lo, hi,
-          resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes, resZero, resScale,
-          nc, min(MR, i1 - i),
-        );
+        if (isFloat<T>()) {
+          epilogueF32(
+            acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, loF, hiF,
+            nc, min(MR, i1 - i),
+          );
+        } else {
+          epilogue4(
+            acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, outZero, lo, hi,
+            resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes, resZero, resScale,
+            nc, min(MR, i1 - i),
+          );
+        }
       }
     }
   }
@@ -191,9 +267,11 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
  * 4 × 8 micro-kernel over `blocks` packed blocks of A ([kp][4] words each, back to back from
  * `ap`) and the k-pairs of one packed panel (`w`, past its head): block b's i32 sums go to
  * acc + 128·b (row-major 4 × 8). The loop over blocks nests the k-loop, as in f32_gemm_4x8
- * (V8 unrolls nested loops, not top-level ones).
+ * (V8 unrolls nested loops, not top-level ones). Inlined into each export's panel loop, where
+ * it sits with one caller per export.
  */
-function i8_gemm_4x8(ap: usize, blocks: i32, w: usize, kp: i32, acc: usize): void {
+// @ts-ignore: decorator
+@inline function i8_gemm_4x8(ap: usize, blocks: i32, w: usize, kp: i32, acc: usize): void {
   const blockBytes = <usize>kp << 4;
   for (let b = 0; b < blocks; b++) {
     let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
@@ -237,10 +315,9 @@ function epilogue4(
   acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, outZero: i32, lo: i32, hi: i32,
   res: usize, resStride: i32, resZero: i32, resScale: f32, nc: i32, rows: i32,
 ): void {
-  // bias − aZero·colSum: the zero-point fold, modulo 2³² like the sums it corrects.
   const za = i32x4.splat(aZero);
-  const b0 = i32x4.sub(v128.load(w), i32x4.mul(v128.load(w, 32), za));
-  const b1 = i32x4.sub(v128.load(w, 16), i32x4.mul(v128.load(w, 48), za));
+  const b0 = foldBias(v128.load(w), v128.load(w, 32), za);
+  const b1 = foldBias(v128.load(w, 16), v128.load(w, 48), za);
   const s0 = v128.load(w, 64);
   const s1 = v128.load(w, 80);
   const loF = f32x4.splat(<f32>(lo - outZero));
@@ -256,20 +333,18 @@ function epilogue4(
   if (rows > 3) storeRow(c + 3 * cs, res + 3 * rs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
 }
 
-/** One row of ≤ 8 columns: bias, scale, residual, round, zero point, clamp, narrow, store nc bytes. */
-// @ts-ignore: decorator
-@inline function storeRow(
-  c: usize, res: usize, v0: v128, v1: v128, b0: v128, b1: v128, s0: v128, s1: v128,
-  loF: v128, hiF: v128, outZ: v128, resZ: v128, resS: v128, nc: i32,
-): void {
-  let f0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v0, b0)), s0);
-  let f1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(v1, b1)), s1);
-  if (res != 0) {
-    const r = i16x8.extend_low_i8x16_u(v128.load64_zero(res));
-    const r0 = i32x4.sub(i32x4.extend_low_i16x8_u(r), resZ);
-    const r1 = i32x4.sub(i32x4.extend_high_i16x8_u(r), resZ);
-    f0 = f32x4.add(f0, f32x4.mul(f32x4.convert_i32x4_s(r0), resS));
-    f1 = f32x4.add(f1, f32x4.mul(f32x4.convert_i32x4_s(r1), resS));
-  }
-  storeBytes(c, toU8(f0, f1, loF, hiF, outZ), nc);
+/** Scales, clamps and stores as f32 the first `rows` rows of the 4 × 8 tile at acc (panel head at w). */
+function epilogueF32(acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, lo: f32, hi: f32, nc: i32, rows: i32): void {
+  const za = i32x4.splat(aZero);
+  const b0 = foldBias(v128.load(w), v128.load(w, 32), za);
+  const b1 = foldBias(v128.load(w, 16), v128.load(w, 48), za);
+  const s0 = v128.load(w, 64);
+  const s1 = v128.load(w, 80);
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const cs = <usize>cStride;
+  storeRowF32(c, v128.load(acc), v128.load(acc, 16), b0, b1, s0, s1, vlo, vhi, nc);
+  if (rows > 1) storeRowF32(c + cs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, vlo, vhi, nc);
+  if (rows > 2) storeRowF32(c + 2 * cs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, vlo, vhi, nc);
+  if (rows > 3) storeRowF32(c + 3 * cs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, vlo, vhi, nc);
 }

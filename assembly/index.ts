@@ -16,9 +16,12 @@ export * from './f32-winograd-1d';
 export * from './f32-winograd-2d';
 export * from './f32-winograd-pack';
 // 8-bit kernels (u8 activations, i8 weights): GEMM with a requantize epilogue, its weight
-// packing, im2col, pooling, and f32 ↔ u8 quantisation. Integer-exact: the same bytes in every build.
+// packing, im2col, Winograd (2-D F(2×2)/F(4×4, 3×3), 1-D F(2, 7)/F(4, 3)) on the same packed
+// weights, pooling, and f32 ↔ u8 quantisation. Integer-exact: the same bytes in every build.
 export * from './i8-gemm';
 export * from './i8-pack';
 export * from './i8-im2col';
+export * from './i8-winograd';
+export * from './i8-winograd-1d';
 export * from './u8-pool';
 export * from './quantize';

@@ -16,6 +16,7 @@ import { exportCommand } from './commands/export.js';
 import { info } from './commands/info.js';
 import { inspect } from './commands/inspect.js';
 import { list } from './commands/list.js';
+import { quantize } from './commands/quantize.js';
 
 const COMMANDS: Record<string, CliCommand> = {
   list,
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, CliCommand> = {
   bench,
   draw,
   export: exportCommand,
+  quantize,
   demo,
   features: {
     summary: 'what this runtime supports (SIMD, relaxed SIMD, threads, cores)',

@@ -55,6 +55,14 @@ export interface SessionOptions {
   winograd?: boolean;
   /** The kernel module (precompiled, bytes, or URL) — for runtimes that forbid compiling or fetch elsewhere. */
   wasm?: WasmSource;
+  /**
+   * 'f32' (default), or 'int8': weights per-output-channel symmetric int8 (after BatchNorm
+   * folding), activations per-tensor asymmetric u8 from static calibration, integer GEMMs;
+   * about a quarter of the weight bytes. Needs `calibration`. See README, "Int8".
+   */
+  precision?: Precision;
+  /** Inputs for int8's static calibration (`precision: 'int8'` only). */
+  calibration?: CalibrationOptions;
   /** Upper bound on wasm memory; session creation fails with the bytes needed when exceeded. */
   maxMemoryBytes?: number;
   /**
@@ -68,14 +76,69 @@ export interface SessionOptions {
   warn?: (message: string) => void;
 }
 
+export type Precision = 'f32' | 'int8';
+
+export interface CalibrationOptions {
+  /**
+   * Float32Arrays shaped like `run`'s input (1..batch images each, `layout` order): typical
+   * preprocessed images. Each activation's range over them sets its quantisation.
+   */
+  inputs: readonly Float32Array[];
+  /** Layout of `inputs` (default: as `run`'s default). */
+  layout?: Layout;
+  /**
+   * How each activation's range is taken: 'minmax' (default: everything seen), or 'percentile':
+   * the `percentile`-th percentile at both ends (default 99.99), clipping rare outliers.
+   */
+  method?: 'minmax' | 'percentile';
+  /** For method 'percentile': in (50, 100]; default 99.99. */
+  percentile?: number;
+}
+
 export const P = 'inception-wasm: ';
 
 /** Every key of SessionOptions (a Record, so adding an option without listing it fails to compile). */
 const SESSION_OPTION_KEYS: Record<keyof SessionOptions, true> = {
   model: true, variant: true, graph: true, tfjs: true, onnx: true, weights: true, inputSize: true, batch: true,
   threads: true, build: true, passes: true, winograd: true, wasm: true, maxMemoryBytes: true, debug: true,
-  checkFinite: true, warn: true,
+  checkFinite: true, warn: true, precision: true, calibration: true,
 };
+
+const PRECISIONS: readonly Precision[] = ['f32', 'int8'];
+
+export const MISSING_CALIBRATION = `${P}precision 'int8' needs \`calibration: { inputs }\`: a few typical preprocessed inputs (Float32Arrays shaped like run()'s) to set each activation's range (a QDQ ONNX model carries its own)`;
+const CALIBRATION_KEYS: Record<keyof CalibrationOptions, true> = { inputs: true, layout: true, method: true, percentile: true };
+const CALIBRATION_METHODS: readonly NonNullable<CalibrationOptions['method']>[] = ['minmax', 'percentile'];
+
+/** `precision` and `calibration`: one of the precisions; calibration inputs with int8, and only then. */
+function checkPrecision(options: SessionOptions): void {
+  checkOneOf(options.precision, PRECISIONS, 'precision', P);
+  const int8 = options.precision === 'int8';
+  if (options.calibration === undefined) {
+    // A quantized ONNX file carries its own ranges: checked once the model is loaded (session.ts).
+    if (int8 && options.onnx === undefined) throw new Error(MISSING_CALIBRATION);
+    return;
+  }
+  if (!int8) throw new Error(`${P}\`calibration\` is for precision 'int8'; add \`precision: 'int8'\` or drop it`);
+  const c = checkOptionKeys(options.calibration, Object.keys(CALIBRATION_KEYS) as (keyof CalibrationOptions)[], 'calibration', P);
+  if (!Array.isArray(c.inputs) || c.inputs.length === 0) {
+    throw new Error(`${P}calibration.inputs must be a non-empty array of Float32Arrays shaped like run()'s input, got ${describeValue(c.inputs)}`);
+  }
+  const bad = (c.inputs as unknown[]).findIndex((x) => !(x instanceof Float32Array));
+  if (bad >= 0) {
+    throw new Error(`${P}calibration.inputs[${bad}] must be a Float32Array shaped like run()'s input, got ${Object.prototype.toString.call(c.inputs[bad])}`);
+  }
+  if (c.layout !== undefined && c.layout !== 'nchw' && c.layout !== 'nhwc') {
+    throw new Error(`${P}calibration.layout must be 'nchw' or 'nhwc', got ${describeValue(c.layout)}`);
+  }
+  checkOneOf(c.method, CALIBRATION_METHODS, 'calibration.method', P);
+  if (c.percentile !== undefined) {
+    if (c.method !== 'percentile') throw new Error(`${P}calibration.percentile is for method 'percentile'; add \`method: 'percentile'\` or drop it`);
+    if (typeof c.percentile !== 'number' || !(c.percentile > 50 && c.percentile <= 100)) {
+      throw new Error(`${P}calibration.percentile must be a number in (50, 100], e.g. 99.99, got ${describeValue(c.percentile)}`);
+    }
+  }
+}
 
 const BUILDS: readonly NonNullable<SessionOptions['build']>[] = ['auto', 'baseline', 'relaxed'];
 
@@ -106,6 +169,7 @@ export function checkSessionOptions(options: SessionOptions): void {
   }
   const sizeProblem = inputSizeProblem(options.inputSize);
   if (sizeProblem) throw new Error(`${P}${sizeProblem}`);
+  checkPrecision(options);
   checkInteger(options.batch, 'batch', 1, Number.MAX_SAFE_INTEGER, 'a positive integer', P);
   checkInteger(options.threads, 'threads', 0, MAX_THREADS, `an integer from 0 to ${MAX_THREADS} (0 = one per core, at most ${MAX_THREADS}; 1 = no workers)`, P);
   checkOneOf(options.build, BUILDS, 'build', P);

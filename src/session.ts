@@ -22,12 +22,17 @@ import { DEFAULT_TUNING } from './graph/tuning.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededInputNCHW, seededWeights } from './inception/seeded-weights.js';
 import { checkBoolean, checkInteger, checkOptionKeys, describeValue } from './util/options.js';
-import { checkSessionOptions, P, threadCount, type Layout, type SessionOptions } from './session-options.js';
+import { checkSessionOptions, MISSING_CALIBRATION, P, threadCount, type Layout, type Precision, type SessionOptions } from './session-options.js';
+import type { ValueRange } from './graph/int8/quant-params.js';
+import type { ValueId } from './graph/nodes.js';
+import { calibrationRanges } from './graph/int8/calibrate.js';
+import { compileInt8Graph, type CompiledInt8Graph } from './graph/int8/compile-int8.js';
+import { exportQdqOnnx } from './onnx/export-qdq.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
 import { importTfjs, TfjsImportError } from './tfjs/import.js';
 import { importOnnx, OnnxImportError } from './onnx/import.js';
 
-export type { Layout, SessionOptions } from './session-options.js';
+export type { CalibrationOptions, Layout, Precision, SessionOptions } from './session-options.js';
 
 export interface SessionInfo {
   model?: string;
@@ -37,7 +42,10 @@ export interface SessionInfo {
   /** Activation arena peak (bytes) and the sum of all activations without reuse. */
   peakArenaBytes: number;
   activationBytesWithoutReuse: number;
+  /** Bytes of packed weights the session holds (int8: the i8 panels, plus any layer kept in f32). */
   weightBytes: number;
+  /** 'f32', or 'int8' (createSession's `precision`). */
+  precision: Precision;
   inputShape: number[];
   outputShape: number[];
   threads: number;
@@ -119,6 +127,13 @@ export interface Session {
    * the input staged before every repeat. Queues with `run()` (never runs beside one).
    */
   profile(options?: ProfileOptions): Promise<StepProfile[]>;
+  /**
+   * An int8 session as a QDQ ONNX file (QuantizeLinear/DequantizeLinear around each quantized
+   * conv/FC with its per-channel int8 weights, as onnxruntime's quantize_static writes): the
+   * model this session runs, for onnxruntime or another engine. An f32 session throws — export
+   * its graph with `exportOnnx(graph, weights)` from the weights you loaded.
+   */
+  exportOnnx(): Uint8Array;
   dispose(): Promise<void>;
 }
 
@@ -169,7 +184,18 @@ async function withInspectHint<T>(source: unknown, load: () => Promise<T>): Prom
 }
 
 /** The graph and weights a session runs: an imported model, a given graph, or a registry network. */
-async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; weights: WeightMap; inputs?: TensorInfo[]; outputs?: TensorInfo[] }> {
+interface ResolvedModel {
+  graph: Graph;
+  weights: WeightMap;
+  inputs?: TensorInfo[];
+  outputs?: TensorInfo[];
+  /** A quantized (QDQ) model file's activation ranges: the session runs int8 from them unless told otherwise. */
+  ranges?: ReadonlyMap<ValueId, ValueRange>;
+  /** Its per-channel weight scales, by weight name. */
+  weightScales?: ReadonlyMap<string, Float32Array>;
+}
+
+async function resolveModel(options: SessionOptions): Promise<ResolvedModel> {
   const sources = (['model', 'graph', 'tfjs', 'onnx'] as const).filter((k) => options[k] !== undefined);
   if (sources.length !== 1) {
     throw new Error(
@@ -189,7 +215,10 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
   if (options.onnx !== undefined) {
     if (options.weights !== undefined) throw new Error('inception-wasm: `weights` cannot be combined with `onnx` (the model carries its weights)');
     const imported = await withInspectHint(options.onnx, () => importOnnx(options.onnx!, { batch: options.batch, inputSize: options.inputSize, maxWeightBytes: options.maxMemoryBytes }));
-    return { graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs };
+    return {
+      graph: imported.graph, weights: imported.weights, inputs: imported.inputs, outputs: imported.outputs,
+      ...(imported.quantization ? { ranges: imported.quantization.ranges, weightScales: imported.quantization.weightScales } : {}),
+    };
   }
   // Never a silent default: untrained weights give confident, meaningless classes.
   if (options.weights === undefined) throw new Error(`${P}\`${sources[0]}\` needs \`weights\`: pass a state dict (a Map or object of named Float32Arrays, torchvision/timm names) or \`weights: 'seeded'\` for the deterministic untrained weights`);
@@ -201,7 +230,10 @@ async function resolveModel(options: SessionOptions): Promise<{ graph: Graph; we
 
 export async function createSession(options: SessionOptions): Promise<Session> {
   checkSessionOptions(options);
-  const { graph: g, weights, inputs: modelInputs, outputs: modelOutputs } = await resolveModel(options);
+  const { graph: g, weights, inputs: modelInputs, outputs: modelOutputs, ranges: fileRanges, weightScales: fileWeightScales } = await resolveModel(options);
+  // A QDQ file runs int8 by itself; `precision: 'f32'` runs its dequantized weights in f32.
+  const precision: Precision = options.precision ?? (fileRanges ? 'int8' : 'f32');
+  if (precision === 'int8' && !options.calibration && !fileRanges) throw new Error(MISSING_CALIBRATION);
   const warn = options.warn ?? ((m: string) => console.warn(m));
   let f = await features({ relaxedSimd: options.build !== 'baseline' });
   if (!f.simd && options.wasm instanceof WebAssembly.Module) {
@@ -224,9 +256,36 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   const arena = new Arena({ shared, maxBytes: options.maxMemoryBytes, initialBytes });
   const k: Kernels = asKernels(instantiateKernels(module, arena.memory));
   const gemmMr = k.f32_gemm_mr();
-  const compiled: CompiledGraph = compileGraph(g, weights, k, arena, {
-    passes: options.passes ?? ALL_PASSES, threads, gemmMr, winograd: options.winograd ?? true,
-  });
+  const passes = options.passes ?? ALL_PASSES;
+  const compileOptions = { passes, threads, gemmMr, winograd: options.winograd ?? true };
+  const declaredInput = modelInputs?.[0]?.layout !== undefined ? modelInputs[0] : undefined;
+  const defaultLayout: Layout = declaredInput?.layout === 'nhwc' ? 'nhwc' : 'nchw';
+  let compiled: CompiledGraph;
+  if (precision === 'int8' && !options.calibration) {
+    compiled = compileInt8Graph(g, weights, k, arena, { ...compileOptions, ranges: fileRanges!, weightScales: fileWeightScales });
+  } else if (precision === 'int8') {
+    const planned = inputShapeOf(g);
+    const layout = options.calibration!.layout ?? defaultLayout;
+    options.calibration!.inputs.forEach((x, i) => {
+      try {
+        validateInput(x, layout, planned, false, declaredInput?.layout === 'features');
+        const bad = x.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new Error(`holds a non-finite value (${x[bad]}) at index ${bad}; calibration inputs must be finite`);
+      } catch (e) {
+        throw new Error(`${P}calibration.inputs[${i}]: ${(e as Error).message.replace(P, '')}`, { cause: e });
+      }
+    });
+    const { method, percentile } = options.calibration!;
+    // Ranges from the baseline build's f32 kernels (no fused multiply-add), so an int8 session's
+    // bytes do not depend on the build it runs; a caller-provided module is the one there is.
+    const calibrationModule = options.wasm !== undefined ? module : await compileKernelModule({ build: 'baseline', shared: false });
+    const ranges = calibrationRanges(g, weights, options.calibration!.inputs, layout, {
+      module: calibrationModule, shared: options.wasm !== undefined && shared, passes, maxMemoryBytes: options.maxMemoryBytes,
+    }, method === 'percentile' ? { method, percentile: percentile ?? 99.99 } : { method: 'minmax' });
+    compiled = compileInt8Graph(g, weights, k, arena, { ...compileOptions, ranges });
+  } else {
+    compiled = compileGraph(g, weights, k, arena, compileOptions);
+  }
   let pool: WorkerPool | undefined;
   if (threads > 1) {
     const maxSteps = compiled.program.steps.length;
@@ -242,9 +301,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   const declaredOutput = modelOutputs?.[0];
   const outputPerImage = declaredOutput !== undefined ? declaredOutput.shape.slice(1) : [output.height * output.width * output.channels];
   const outputToNchw = declaredOutput?.layout === 'nchw' && output.height * output.width > 1;
-  // The input as the model declares it; `run` takes an NHWC-declared input NHWC by default.
-  const declaredInput = modelInputs?.[0]?.layout !== undefined ? modelInputs[0] : undefined;
-  const defaultLayout: Layout = declaredInput?.layout === 'nhwc' ? 'nhwc' : 'nchw';
+  // The input as the model declares it (declaredInput above); `run` takes an NHWC-declared input NHWC by default.
   const info: SessionInfo = {
     model: options.model,
     variant: options.model ? variantInfo(options.model, options.variant).variant : undefined,
@@ -253,12 +310,17 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     peakArenaBytes: compiled.plan.peakBytes,
     activationBytesWithoutReuse: compiled.plan.totalBytes,
     weightBytes: compiled.weightBytes,
+    precision,
     inputShape: [input.batch, input.channels, input.height, input.width],
     outputShape: [output.batch, ...outputPerImage],
     threads,
     build,
     features: f,
   };
+  // The session's methods read these, never `options`: a closure over `options` would keep the
+  // caller's f32 weight map and calibration inputs alive as long as the session.
+  const debug = options.debug === true;
+  const checkFiniteDefault = options.checkFinite ?? false;
   const imageFloats = input.channels * input.height * input.width;
   const classes = output.height * output.width * output.channels;
   let disposed = false;
@@ -296,7 +358,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     if (disposed) throw new Error(`${P}the session was disposed`);
     const batch = data.length / imageFloats;
     stage(data, layout);
-    if (options.debug) runProgramChecked(k, compiled.program, arena);
+    if (debug) runProgramChecked(k, compiled.program, arena);
     else if (pool) await pool.run();
     else runProgramInline(k, compiled.program);
     const logits = new Float32Array(batch * classes);
@@ -322,7 +384,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       let captured: { data: Float32Array; layout: Layout };
       try {
         const o = checkOptionKeys(runOptions, Object.keys(RUN_OPTION_KEYS) as (keyof RunOptions)[], 'run()', P);
-        const checkFinite = checkBoolean(o.checkFinite, 'checkFinite', P) ?? options.checkFinite ?? false;
+        const checkFinite = checkBoolean(o.checkFinite, 'checkFinite', P) ?? checkFiniteDefault;
         captured = captureInput(data, o.layout, checkFinite);
       } catch (e) {
         return Promise.reject(e);
@@ -342,7 +404,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
           defaultProfileInput ??= seededInputNCHW(n, c, h, w);
           captured = { data: defaultProfileInput, layout: 'nchw' };
         } else {
-          captured = captureInput(o.input, o.layout, options.checkFinite ?? false);
+          captured = captureInput(o.input, o.layout, checkFiniteDefault);
         }
       } catch (e) {
         return Promise.reject(e);
@@ -353,12 +415,25 @@ export async function createSession(options: SessionOptions): Promise<Session> {
         return profileProgram(k, compiled.program, repeats, () => stage(captured.data, captured.layout));
       });
     },
+    exportOnnx() {
+      if (disposed) throw new Error(`${P}the session was disposed`);
+      if (!('int8' in compiled)) {
+        throw new Error(`${P}session.exportOnnx() writes an int8 session's QDQ model; for an f32 session use exportOnnx(graph, weights) with the weights you loaded`);
+      }
+      return exportQdqOnnx({ graph: g, compiled: compiled as CompiledInt8Graph, arena });
+    },
     async dispose() {
       if (disposed) return;
       disposed = true;
       await pool?.dispose();
     },
   };
+}
+
+/** The planned `[batch, C, H, W]` of a graph's (NHWC or `[N, F]`) input. */
+function inputShapeOf(g: Graph): number[] {
+  const s = g.shape(g.inputs[0]);
+  return s.length === 4 ? [s[0], s[3], s[1], s[2]] : [s[0], s[1], 1, 1];
 }
 
 /** One image of the engine's output, NHWC `[pixels, channels]`, into `out` at `base` as NCHW `[channels, pixels]`. */

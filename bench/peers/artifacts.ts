@@ -9,18 +9,21 @@
  *   <dir>/model.onnx    `exportOnnx(graph, weights)`: what onnxruntime-web / -node load
  *   <dir>/input.bin     the image, NCHW float32 `[1, 3, H, W]`
  *
+ * and for the int8 rows (bench/peers/write-int8.ts):
+ *
+ *   <dir>/calibration.bin    int8 calibration images, NCHW float32 `[n, 3, H, W]` (each a seeded
+ *                            input of its own seed, none the timed input's)
+ *   <dir>/model-int8.onnx    `session.exportOnnx()` of our int8 session calibrated on them: the
+ *                            QDQ model onnxruntime-web / -node run for their int8 rows
+ *
  * This module only reads them and imports no engine code, so an onnxruntime child loads none.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Graph } from '../../src/graph/graph.js';
+import { splitImages, splitWeights, type BenchCase } from './case-format.js';
 
-export interface BenchCase {
-  model: string;
-  variant: string;
-  /** Square input size (pixels). */
-  inputSize: number;
-}
+export { caseBuildOptions, splitImages, splitWeights, type BenchCase } from './case-format.js';
 
 export interface CaseFiles {
   dir: string;
@@ -28,11 +31,8 @@ export interface CaseFiles {
   weightsPath: string;
   onnxPath: string;
   inputPath: string;
-}
-
-/** `buildNetwork` options of a case: main head only (aux heads are training-only), batch 1. */
-export function caseBuildOptions(c: BenchCase): { variant: string; inputSize: number; batch: number; aux: boolean } {
-  return { variant: c.variant, inputSize: c.inputSize, batch: 1, aux: false };
+  calibrationPath: string;
+  qdqPath: string;
 }
 
 export function caseFiles(dir: string): CaseFiles {
@@ -42,6 +42,8 @@ export function caseFiles(dir: string): CaseFiles {
     weightsPath: path.join(dir, 'weights.bin'),
     onnxPath: path.join(dir, 'model.onnx'),
     inputPath: path.join(dir, 'input.bin'),
+    calibrationPath: path.join(dir, 'calibration.bin'),
+    qdqPath: path.join(dir, 'model-int8.onnx'),
   };
 }
 
@@ -60,18 +62,12 @@ export function readCaseInput(files: CaseFiles): Float32Array {
   return readFloats(files.inputPath);
 }
 
+/** calibration.bin as one `[1, 3, H, W]` array per image. */
+export function readCaseCalibration(files: CaseFiles, c: BenchCase): Float32Array[] {
+  return splitImages(readFloats(files.calibrationPath), c.inputSize, files.calibrationPath);
+}
+
 /** Reads weights.bin back as named views (no copy) in the graph's declaration order. */
 export function readCaseWeights(files: CaseFiles, graph: Graph): Map<string, Float32Array> {
-  const floats = readFloats(files.weightsPath);
-  const out = new Map<string, Float32Array>();
-  let at = 0;
-  for (const w of graph.weights) {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    out.set(w.name, floats.subarray(at, at + n));
-    at += n;
-  }
-  if (at !== floats.length) {
-    throw new Error(`${files.weightsPath}: ${floats.length} floats, but the graph declares ${at} — stale bench files? rerun the harness`);
-  }
-  return out;
+  return splitWeights(readFloats(files.weightsPath), graph, files.weightsPath);
 }

@@ -43,7 +43,7 @@ async function main(args: ChildArgs): Promise<void> {
     importMs = performance.now() - t;
     stage = 'load';
     t = performance.now();
-    runtime = await load({ files, threads: args.threads, oursFrom: args.oursFrom, oursBuild: args.oursBuild });
+    runtime = await load({ files, threads: args.threads, precision: args.precision, oursFrom: args.oursFrom, oursBuild: args.oursBuild });
     loadMs = performance.now() - t;
     stage = 'first run';
     t = performance.now();
@@ -56,7 +56,7 @@ async function main(args: ChildArgs): Promise<void> {
   const threadsAfter = osThreads();
   await send({
     type: 'ready', logits: first, version: runtime.version, build: runtime.build, threads: runtime.threads,
-    arenaBytes: runtime.arenaBytes, notes: runtime.notes, processStartToOutputMs: performance.now(),
+    arenaBytes: runtime.arenaBytes, notes: runtime.notes, features: runtime.features, processStartToOutputMs: performance.now(),
     importMs, loadMs, firstRunMs,
     osThreadsAdded: threadsBefore !== undefined && threadsAfter !== undefined ? threadsAfter - threadsBefore : undefined,
   });

@@ -14,13 +14,15 @@
  *   exit       ───────────────────►  dispose
  *               ◄─────────────────── done (peak RSS), then the process exits
  */
-import type { RuntimeId, TimeSplit } from './runtimes.js';
+import type { Precision, RuntimeFeatures, RuntimeId, TimeSplit } from './runtimes.js';
 
 export interface ChildArgs {
   runtime: RuntimeId;
   /** The case folder (bench/peers/artifacts.ts). */
   caseDir: string;
   threads: number;
+  /** f32 (default), or int8: ours calibrates on the case's calibration inputs, onnxruntime loads the QDQ export. */
+  precision?: Precision;
   /** Ours: src/ or dist/ (bench/peers/runtime-ours.ts). */
   oursFrom?: 'src' | 'dist';
   /** Ours: kernel build (bench/peers/runtime-ours.ts). */
@@ -50,6 +52,8 @@ export type FromChild =
       firstRunMs: number;
       /** OS threads the session added (Linux; worker threads it started). */
       osThreadsAdded?: number;
+      /** Ours: what the engine's feature probe found on this platform. */
+      features?: RuntimeFeatures;
     }
   | { type: 'failed'; stage: string; message: string }
   | { type: 'warmedUp' }

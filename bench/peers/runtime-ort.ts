@@ -1,6 +1,7 @@
 /**
- * onnxruntime on our ONNX export of the case (model.onnx): the WASM backend of onnxruntime-web (a
- * peer) and onnxruntime-node's native CPU provider (the ceiling, not a peer).
+ * onnxruntime on our ONNX export of the case (model.onnx; for an int8 row our int8 session's QDQ
+ * export, model-int8.onnx): the WASM backend of onnxruntime-web (a peer) and onnxruntime-node's
+ * native CPU provider (the ceiling, not a peer).
  *
  * onnxruntime-web in Node: the package's Node entry (`exports['.'].node.import`,
  * dist/ort.node.min.mjs) is the WASM-only build. 1.30 ships one WASM binary family,
@@ -44,7 +45,12 @@ export function runner(ort: OrtModule, session: OrtSession, dims: number[]) {
   };
 }
 
-export async function loadOrtWeb({ files, threads }: LoadOptions): Promise<LoadedRuntime> {
+/** The model file of a row: the f32 export, or the int8 session's QDQ export. */
+export function modelFile(files: LoadOptions['files'], precision: LoadOptions['precision']): string {
+  return precision === 'int8' ? files.qdqPath : files.onnxPath;
+}
+
+export async function loadOrtWeb({ files, threads, precision }: LoadOptions): Promise<LoadedRuntime> {
   const pkg = resolvePeer('onnxruntime-web');
   const manifest = JSON.parse(readFileSync(path.join(pkg.dir, 'package.json'), 'utf8'));
   const nodeEntry: string = manifest.exports?.['.']?.node?.import ?? './dist/ort.node.min.mjs';
@@ -55,7 +61,7 @@ export async function loadOrtWeb({ files, threads }: LoadOptions): Promise<Loade
   ort.env.wasm.proxy = false;
   ort.env.wasm.wasmPaths = pathToFileURL(path.join(pkg.dir, path.dirname(nodeEntry)) + path.sep).href;
   const c = readCase(files);
-  const session = await ort.InferenceSession.create(readFileSync(files.onnxPath), {
+  const session = await ort.InferenceSession.create(readFileSync(modelFile(files, precision)), {
     executionProviders: ['wasm'], graphOptimizationLevel: 'all', executionMode: 'sequential',
   });
   return {
@@ -82,11 +88,11 @@ export function ortNodeSessionOptions(threads: number): Record<string, unknown> 
   };
 }
 
-export async function loadOrtNode({ files, threads }: LoadOptions): Promise<LoadedRuntime> {
+export async function loadOrtNode({ files, threads, precision }: LoadOptions): Promise<LoadedRuntime> {
   const pkg = resolvePeer('onnxruntime-node');
   const ort = pkg.require(pkg.dir) as OrtModule;
   const c = readCase(files);
-  const session = await ort.InferenceSession.create(files.onnxPath, ortNodeSessionOptions(threads));
+  const session = await ort.InferenceSession.create(modelFile(files, precision), ortNodeSessionOptions(threads));
   return {
     version: pkg.version,
     build: 'native cpu',

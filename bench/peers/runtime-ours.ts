@@ -1,5 +1,7 @@
 /**
- * Our engine as a benchmark runtime: `createSession({ graph, weights, threads })` on the case files.
+ * Our engine as a benchmark runtime: `createSession({ graph, weights, threads })` on the case files;
+ * for an int8 row `precision: 'int8'` with `calibration: { inputs }` from calibration.bin, the
+ * same calibration the harness exported the onnxruntime rows' QDQ model from.
  *
  * Loaded from dist/ (the compiled package, what users run) when it is built and newer than every
  * source file, else from src/ through tsx. The difference matters for cold start only: tsx
@@ -10,9 +12,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { buildNetwork as BuildNetwork } from '../../src/inception/models.js';
 import type { createSession as CreateSession } from '../../src/session.js';
-import { caseBuildOptions, readCase, readCaseWeights } from './artifacts.js';
+import { caseBuildOptions, readCase, readCaseCalibration, readCaseWeights } from './artifacts.js';
 import { REPO_ROOT } from './peer-modules.js';
-import type { LoadedRuntime, LoadOptions, TimeSplit } from './runtimes.js';
+import { oursFeatures, timeSplit } from './ours-info.js';
+import type { LoadedRuntime, LoadOptions } from './runtimes.js';
 
 export type OursSource = 'src' | 'dist';
 
@@ -46,7 +49,7 @@ export function oursSource(choice: 'auto' | OursSource): { source: OursSource; w
   return { source: 'dist' };
 }
 
-export async function loadOurs({ files, threads, oursFrom = 'src', oursBuild = 'auto' }: LoadOptions): Promise<LoadedRuntime> {
+export async function loadOurs({ files, threads, precision = 'f32', oursFrom = 'src', oursBuild = 'auto' }: LoadOptions): Promise<LoadedRuntime> {
   // The graph is built by the same copy of the engine that runs it.
   const [{ createSession }, { buildNetwork }] = (oursFrom === 'dist'
     ? await Promise.all([import(pathToFileURL(DIST_SESSION).href), import(pathToFileURL(DIST_MODELS).href)])
@@ -56,23 +59,18 @@ export async function loadOurs({ files, threads, oursFrom = 'src', oursBuild = '
   const c = readCase(files);
   const graph = buildNetwork(c.model, caseBuildOptions(c));
   const weights = readCaseWeights(files, graph);
-  const session = await createSession({ graph, weights, threads, build: oursBuild });
+  const int8 = precision === 'int8' ? { precision: 'int8' as const, calibration: { inputs: readCaseCalibration(files, c) } } : {};
+  const session = await createSession({ graph, weights, threads, build: oursBuild, ...int8 });
   const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
   return {
     version,
     build: session.info.build,
     threads: session.info.threads,
     arenaBytes: session.info.peakArenaBytes,
+    features: oursFeatures(session.info.features),
     notes: [oursFrom === 'dist' ? 'loaded from dist/ (compiled)' : 'loaded from src/ through tsx (cold start includes transforms)'],
     run: async (input) => (await session.run(input)).logits,
-    async profile(): Promise<TimeSplit> {
-      const steps = await session.profile({ repeats: 3 });
-      const byKindMs: Record<string, number> = {};
-      for (const s of steps) byKindMs[s.kind] = (byKindMs[s.kind] ?? 0) + s.ms;
-      const slowest = [...steps].sort((a, b) => b.ms - a.ms).slice(0, 8)
-        .map(({ name, kind, shape, ms, gflops }) => ({ name, kind, shape, ms, gflops }));
-      return { totalMs: steps.reduce((s, p) => s + p.ms, 0), byKindMs, slowest };
-    },
+    profile: async () => timeSplit(await session.profile({ repeats: 3 })),
     dispose: () => session.dispose(),
   };
 }

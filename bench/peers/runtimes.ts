@@ -10,6 +10,10 @@ import { resolvePeer, type PeerPackage } from './peer-modules.js';
 import type { CaseFiles } from './artifacts.js';
 
 export type RuntimeId = 'ours' | 'ort-web' | 'tfjs-wasm' | 'ort-node';
+export type Precision = 'f32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['f32', 'int8'];
+/** Where the runtimes run: each in a Node child process, or each in its own headless Chromium page. */
+export type Platform = 'node' | 'chromium';
 /** 'peer' rows are what the goal compares against; 'native' is the ceiling, not a peer. */
 export type RuntimeRole = 'ours' | 'peer' | 'native';
 
@@ -18,20 +22,39 @@ export interface RuntimeInfo {
   label: string;
   role: RuntimeRole;
   package?: PeerPackage;
+  /** Runs the int8 case: ours calibrates; onnxruntime runs our QDQ export. TF.js has no int8 path for these graphs. */
+  int8: boolean;
+  /** Has a browser form (the WASM runtimes); onnxruntime-node is native, Node only. */
+  browser: boolean;
 }
 
 export const RUNTIMES: Readonly<Record<RuntimeId, RuntimeInfo>> = {
-  ours: { id: 'ours', label: 'inception-wasm', role: 'ours' },
-  'ort-web': { id: 'ort-web', label: 'onnxruntime-web (wasm)', role: 'peer', package: 'onnxruntime-web' },
-  'tfjs-wasm': { id: 'tfjs-wasm', label: 'tfjs-backend-wasm', role: 'peer', package: '@tensorflow/tfjs-backend-wasm' },
-  'ort-node': { id: 'ort-node', label: 'onnxruntime-node (native)', role: 'native', package: 'onnxruntime-node' },
+  ours: { id: 'ours', label: 'inception-wasm', role: 'ours', int8: true, browser: true },
+  'ort-web': { id: 'ort-web', label: 'onnxruntime-web (wasm)', role: 'peer', package: 'onnxruntime-web', int8: true, browser: true },
+  'tfjs-wasm': { id: 'tfjs-wasm', label: 'tfjs-backend-wasm', role: 'peer', package: '@tensorflow/tfjs-backend-wasm', int8: false, browser: true },
+  'ort-node': { id: 'ort-node', label: 'onnxruntime-node (native)', role: 'native', package: 'onnxruntime-node', int8: true, browser: false },
 };
 
 export const RUNTIME_ORDER: readonly RuntimeId[] = ['ours', 'ort-web', 'tfjs-wasm', 'ort-node'];
 
+/** The row text of a runtime that has no int8 form. */
+export const NO_INT8 = 'n/a (no int8)';
+
+/** Ours' feature probe (src/bindings/features.ts) as one platform answered it. */
+export interface RuntimeFeatures {
+  simd: boolean;
+  relaxedSimd: boolean;
+  /** The int8 relaxed dot's known-answer probe (false where relaxed SIMD is off or the answer is wrong). */
+  relaxedDotI8: boolean;
+  threads: boolean;
+  cores: number;
+}
+
 export interface LoadOptions {
   files: CaseFiles;
   threads: number;
+  /** 'int8': ours calibrates on the case's calibration inputs; onnxruntime loads the QDQ export. */
+  precision?: Precision;
   /** Ours: load the engine from src/ (through tsx) or dist/ (compiled). */
   oursFrom?: 'src' | 'dist';
   /** Ours: kernel build ('auto' = relaxed SIMD where it compiles). */
@@ -55,6 +78,8 @@ export interface LoadedRuntime {
   arenaBytes?: number;
   /** Facts worth a footnote (a patch applied, a fallback taken). */
   notes: string[];
+  /** Ours: the feature probe's answers. */
+  features?: RuntimeFeatures;
   /** One batch-1 image, NCHW float32 → logits. */
   run(inputNchw: Float32Array): Promise<Float32Array>;
   /** Where one run's time goes (ours). */

@@ -10,7 +10,7 @@ import { buildCaseGraph } from './case-graph.js';
  * Builds the case's graph, fills its weights with the seeded fill of
  * ../shared/fixtures/torch/README.md, exports it to ONNX and writes the files into `dir`.
  */
-export function writeCaseFiles(c: BenchCase, dir: string): { files: CaseFiles; graph: Graph } {
+export function writeCaseFiles(c: BenchCase, dir: string): { files: CaseFiles; graph: Graph; weights: Map<string, Float32Array> } {
   mkdirSync(dir, { recursive: true });
   const files = caseFiles(dir);
   const graph = buildCaseGraph(c);
@@ -25,5 +25,5 @@ export function writeCaseFiles(c: BenchCase, dir: string): { files: CaseFiles; g
   writeFileSync(files.weightsPath, new Uint8Array(all.buffer));
   writeFileSync(files.onnxPath, exportOnnx(graph, weights));
   writeFileSync(files.inputPath, new Uint8Array(seededInputNCHW(1, 3, c.inputSize, c.inputSize).buffer));
-  return { files, graph };
+  return { files, graph, weights };
 }

@@ -12,7 +12,7 @@
 
 import type { Arena } from './arena.js';
 import { runTask } from './interpreter.js';
-import { stepAccess, type Kernels, type Program, type Step } from './program.js';
+import { stepAccess, viewElementBytes, type Kernels, type Program, type Step } from './program.js';
 import { describeError } from './protocol.js';
 
 /** What differs between the walkers of a program. Hooks run per step, never per task. */
@@ -100,6 +100,7 @@ export function runProgramChecked(k: Kernels, program: Program, arena: Arena): v
 
 function checkFinite(step: Step, arena: Arena): void {
   for (const v of stepAccess(step).writes) {
+    if (viewElementBytes(v) !== 4) continue; // u8 values are finite by construction
     for (let n = 0; n < v.batch; n++) {
       for (let p = 0; p < v.height * v.width; p++) {
         const values = arena.f32(v.offset + n * v.imageStrideBytes + p * v.pixelStrideBytes, v.channels);

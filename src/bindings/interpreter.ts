@@ -6,8 +6,10 @@
 
 import { gemmPanels } from './kernels/gemm.js';
 import { winogradBlockFloats, winogradMatrixStrideBytes } from './kernels/winograd.js';
+import { gemmConvTask } from './conv-task.js';
+import { runI8ConvTask, runI8Winograd1dTask, runI8WinogradTask, runU8Task } from './interpreter-int8.js';
 import {
-  panelGroupCount, pixelPtr, PANEL_WIDTH, type ConvStep, type Kernels, type Program, type Step, type View,
+  pixelPtr, pixelRange, rowBlock, PANEL_WIDTH, type ConvStep, type Kernels, type Program, type Step, type View,
   type Winograd1dStep, type WinogradStep,
 } from './program.js';
 import { gemmPackPtr, threadScratchPtr, winogradGroupColumns, winogradMatrices, winogradTiles } from './scratch.js';
@@ -106,65 +108,33 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
       );
       return;
     }
+    case 'i8conv':
+      return runI8ConvTask(k, program, step, task, thread);
+    case 'i8winograd':
+      return runI8WinogradTask(k, program, step, task, thread);
+    case 'i8winograd1d':
+      return runI8Winograd1dTask(k, program, step, task, thread);
+    case 'u8MaxPool':
+    case 'u8AvgPool':
+    case 'u8GlobalAvgPool':
+    case 'quantize':
+    case 'dequantize':
+      return runU8Task(k, step, task);
     default:
       return assertNever(step, 'step kind');
   }
 }
 
-/**
- * Output rows of a row-block task: tasks = batch · ceil(outH / rowsPerTask), image-major.
- * Returns [image, oyStart, oyEnd).
- */
-function rowBlock(outH: number, rowsPerTask: number, task: number): [number, number, number] {
-  const blocks = Math.ceil(outH / rowsPerTask);
-  const oyStart = (task % blocks) * rowsPerTask;
-  return [Math.floor(task / blocks), oyStart, Math.min(oyStart + rowsPerTask, outH)];
-}
-
-/**
- * Pixel range of a per-pixel task. Tasks never straddle images, so a range is contiguous in
- * memory at a fixed pixel stride: tasks = batch · ceil(H·W / pixelsPerTask).
- */
-function pixelRange(v: View, pixelsPerTask: number, task: number): [number, number] {
-  const perImage = v.height * v.width;
-  const perImageTasks = Math.ceil(perImage / pixelsPerTask);
-  const n = Math.floor(task / perImageTasks);
-  const start = (task % perImageTasks) * pixelsPerTask;
-  return [n * perImage + start, Math.min(pixelsPerTask, perImage - start)];
-}
 
 function runConvTask(k: Kernels, program: Program, step: ConvStep, task: number, thread: number): void {
-  const groups = panelGroupCount(step.outputs, step.panelsPerTask);
-  const rowTask = Math.floor(task / groups);
-  let group = task % groups;
-  let seg = 0;
-  for (; seg < step.outputs.length; seg++) {
-    const g = Math.ceil((step.outputs[seg].panelEnd - step.outputs[seg].panelStart) / step.panelsPerTask);
-    if (group < g) break;
-    group -= g;
-  }
-  const o = step.outputs[seg];
-  const panelStart = o.panelStart + group * step.panelsPerTask;
-  const panelEnd = Math.min(panelStart + step.panelsPerTask, o.panelEnd);
-  const x = step.input;
-  let aPtr: number;
-  let aStride: number;
-  let rows: number;
-  let firstPixel: number;
-  if (step.direct) {
-    firstPixel = rowTask * step.rowsPerTask;
-    rows = Math.min(step.rowsPerTask, x.batch * x.height * x.width - firstPixel);
-    aPtr = pixelPtr(x, firstPixel);
-    aStride = x.pixelStrideBytes;
-  } else {
-    const [n, oyStart, oyEnd] = rowBlock(step.outH, step.rowsPerTask, rowTask);
-    aPtr = threadScratchPtr(program, thread);
-    aStride = step.depth * 4;
-    rows = (oyEnd - oyStart) * step.outW;
-    firstPixel = (n * step.outH + oyStart) * step.outW;
+  const t = gemmConvTask(program, step, task, thread, 4);
+  const { aPtr, aStride, rows, firstPixel, panelStart, panelEnd } = t;
+  const o = step.outputs[t.segment];
+  if (t.image >= 0) {
+    const x = step.input;
     k.f32_im2col_nhwc(
-      x.offset + n * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.kernelH,
-      step.kernelW, step.strideH, step.strideW, step.padTop, step.padLeft, step.outW, oyStart, oyEnd, aPtr, aStride,
+      x.offset + t.image * x.imageStrideBytes, x.pixelStrideBytes, x.height, x.width, x.channels, step.kernelH,
+      step.kernelW, step.strideH, step.strideW, step.padTop, step.padLeft, step.outW, t.oyStart, t.oyEnd, aPtr, aStride,
     );
   }
   const res = o.residual;

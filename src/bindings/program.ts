@@ -19,12 +19,14 @@ import { GEMM_NR, type GemmKernels } from './kernels/gemm.js';
 import type { LayoutKernels } from './kernels/layout.js';
 import type { LrnParams, NormalizeKernels } from './kernels/normalize.js';
 import type { PoolKernels } from './kernels/pool.js';
+import type { I8Winograd1dR, I8WinogradTile, Int8Kernels } from './kernels/int8.js';
 import type { Winograd1dKernels, WinogradKernels } from './kernels/winograd.js';
 import { assertNever } from '../util/assert-never.js';
 
 /**
  * An NHWC tensor in memory: `batch` images of `height × width` pixels, pixel `(n, y, x)` at
- * `offset + n·imageStrideBytes + (y·width + x)·pixelStrideBytes`, `channels` floats per pixel.
+ * `offset + n·imageStrideBytes + (y·width + x)·pixelStrideBytes`, `channels` elements per pixel:
+ * f32 (4 bytes), or u8 (1 byte, `elementBytes: 1`) in an int8 program.
  */
 export interface View {
   offset: number;
@@ -34,6 +36,13 @@ export interface View {
   channels: number;
   pixelStrideBytes: number;
   imageStrideBytes: number;
+  /** 1 for a u8 view; absent = 4 (f32). */
+  elementBytes?: 1;
+}
+
+/** Bytes per element of a view: 4 (f32) or 1 (u8). */
+export function viewElementBytes(v: View): number {
+  return v.elementBytes ?? 4;
 }
 
 /** Clamp bounds of a fused activation: ReLU = [0, +∞), none = (−∞, +∞). */
@@ -226,6 +235,135 @@ export interface SoftmaxStep extends StepCommon {
   rowsPerTask: number;
 }
 
+/**
+ * Per-tensor affine quantisation of a u8 value: real = scale·(q − zeroPoint), q ∈ [0, 255]
+ * (src/graph/int8/quant-params.ts chooses them from calibration).
+ */
+export interface QuantParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+/**
+ * One destination of an int8 conv step: panels [panelStart, panelEnd) → `out`, u8 (requantized
+ * at `zeroPoint`, clamped to the integer bounds [lo, hi]) or f32 (`f32: true`: real values clamped
+ * to [lo, hi], no zero point; no residual).
+ */
+export interface I8ConvOutput {
+  out: View;
+  panelStart: number;
+  panelEnd: number;
+  f32: boolean;
+  zeroPoint: number;
+  lo: number;
+  hi: number;
+  /** u8 residual: out = requant(conv·scale + (res − zeroPoint)·scale) (the scales are in the panels). */
+  residual?: { view: View; zeroPoint: number; scale: number };
+}
+
+/**
+ * Convolution as an int8 GEMM (assembly/i8-gemm.ts): u8 input at zero point `inputZero` (also the
+ * im2col padding: real 0), packed i8 weight panels with i32 bias and f32 requantize scales.
+ * `direct` and the row/panel split as ConvStep; im2col rows are u8 (depth bytes each).
+ */
+export interface I8ConvStep extends StepCommon, StepWindow {
+  kind: 'i8conv';
+  input: View;
+  inputZero: number;
+  outputs: I8ConvOutput[];
+  weightsOffset: number;
+  depth: number;
+  outH: number;
+  outW: number;
+  direct: boolean;
+  rowsPerTask: number;
+  panelsPerTask: number;
+}
+
+/**
+ * A stride-1 3×3 int8 conv by Winograd F(2×2, 3×3) or F(4×4, 3×3) (`tile`, assembly/i8-winograd.ts)
+ * on the conv's own i8_gemm panels: per task, the input transform of `tileRowsPerTask` tile rows
+ * of one image into the thread's scratch (V), then per panel of the task's group the transformed
+ * weights, (tile + 2)² i16 GEMMs, the output transform and i8_gemm's epilogue into `out` (u8 or f32, zero point, bounds
+ * and residual as an `i8conv` output whose panels start at 0). The output bytes equal those of the
+ * `i8conv` step of the same op. `macs` counts the direct convolution's MACs.
+ */
+export interface I8WinogradStep extends StepCommon, Omit<I8ConvOutput, 'panelStart' | 'panelEnd'> {
+  kind: 'i8winograd';
+  tile: I8WinogradTile;
+  input: View;
+  inputZero: number;
+  weightsOffset: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+  tilesH: number;
+  tilesW: number;
+  tileRowsPerTask: number;
+  panelsPerTask: number;
+}
+
+/**
+ * A stride-1 1×r or r×1 int8 conv by 1-D Winograd F(2, 7) (r = 7) or F(4, 3) (r = 3)
+ * (assembly/i8-winograd-1d.ts) on the conv's own i8_gemm panels. The map is walked as *lines* along
+ * the kernel's axis (rows for 1×r, columns for r×1; byte steps below, per image): per task, the
+ * input transform of `linesPerTask` lines into scratch (V′), then per panel of the task's group
+ * the transformed weights, α i16 GEMMs, the output transform and i8_gemm's epilogue into `out`
+ * (as an `i8conv` output whose panels start at 0; a residual is read at its own steps). The
+ * output bytes equal those of the `i8conv` step of the same op. `macs` counts the direct MACs.
+ */
+export interface I8Winograd1dStep extends StepCommon, Omit<I8ConvOutput, 'panelStart' | 'panelEnd'> {
+  kind: 'i8winograd1d';
+  r: I8Winograd1dR;
+  input: View;
+  inputZero: number;
+  weightsOffset: number;
+  /** Padding before the first position along the axis. */
+  pad: number;
+  inLen: number;
+  inStepBytes: number;
+  inLineBytes: number;
+  outLen: number;
+  outStepBytes: number;
+  outLineBytes: number;
+  resStepBytes: number;
+  resLineBytes: number;
+  lines: number;
+  tilesPerLine: number;
+  linesPerTask: number;
+  panelsPerTask: number;
+}
+
+/** Max or average pooling on u8 values (assembly/u8-pool.ts); input and output share their quantisation. */
+export interface U8PoolStep extends StepCommon, StepWindow {
+  kind: 'u8MaxPool' | 'u8AvgPool';
+  input: View;
+  out: View;
+  padBottom: number;
+  padRight: number;
+  countIncludePad: boolean;
+  /** The zero point: a padded tap's value when counted. */
+  padValue: number;
+  rowsPerTask: number;
+}
+
+export interface U8GlobalAvgPoolStep extends StepCommon {
+  kind: 'u8GlobalAvgPool';
+  input: View;
+  out: View;
+  channelsPerTask: number;
+}
+
+/** f32 → u8 (`quantize`) or u8 → f32 (`dequantize`) of a view, per pixel range. */
+export interface ConvertStep extends StepCommon {
+  kind: 'quantize' | 'dequantize';
+  input: View;
+  out: View;
+  params: QuantParams;
+  pixelsPerTask: number;
+}
+
 export type Step =
   | ConvStep
   | WinogradStep
@@ -237,7 +375,13 @@ export type Step =
   | AddStep
   | CopyStep
   | LrnStep
-  | SoftmaxStep;
+  | SoftmaxStep
+  | I8ConvStep
+  | I8WinogradStep
+  | I8Winograd1dStep
+  | U8PoolStep
+  | U8GlobalAvgPoolStep
+  | ConvertStep;
 
 export interface Program {
   steps: Step[];
@@ -252,7 +396,7 @@ export interface Program {
 
 /** The kernel exports the interpreter calls, plus the layout transposes the session stages input with. */
 export type Kernels = GemmKernels & ConvKernels & WinogradKernels & Winograd1dKernels & PoolKernels & ElementwiseKernels & NormalizeKernels &
-  LayoutKernels;
+  LayoutKernels & Int8Kernels;
 
 export function asKernels(exports: WebAssembly.Exports): Kernels {
   return exports as unknown as Kernels;
@@ -266,6 +410,14 @@ export function stepAccess(step: Step): { reads: View[]; writes: View[] } {
         reads: [step.input, ...step.outputs.flatMap((o) => (o.residual ? [o.residual.view] : []))],
         writes: step.outputs.map((o) => o.out),
       };
+    case 'i8conv':
+      return {
+        reads: [step.input, ...step.outputs.flatMap((o) => (o.residual ? [o.residual.view] : []))],
+        writes: step.outputs.map((o) => o.out),
+      };
+    case 'i8winograd':
+    case 'i8winograd1d':
+      return { reads: [step.input, ...(step.residual ? [step.residual.view] : [])], writes: [step.out] };
     case 'add':
       return { reads: [step.a, step.b], writes: [step.out] };
     case 'winograd':
@@ -278,6 +430,11 @@ export function stepAccess(step: Step): { reads: View[]; writes: View[] } {
     case 'copy':
     case 'lrn':
     case 'softmax':
+    case 'u8MaxPool':
+    case 'u8AvgPool':
+    case 'u8GlobalAvgPool':
+    case 'quantize':
+    case 'dequantize':
       return { reads: [step.input], writes: [step.out] };
     default:
       return assertNever(step, 'step kind');
@@ -300,8 +457,30 @@ export function pixelTasks(v: View, pixelsPerTask: number): number {
 }
 
 /** Segments × panel groups, in a fixed order, for a conv step's outputs. */
-export function panelGroupCount(outputs: readonly ConvOutput[], panelsPerTask: number): number {
+export function panelGroupCount(outputs: readonly { panelStart: number; panelEnd: number }[], panelsPerTask: number): number {
   let groups = 0;
   for (const o of outputs) groups += Math.ceil((o.panelEnd - o.panelStart) / panelsPerTask);
   return groups;
+}
+
+/**
+ * Output rows of a row-block task: tasks = batch · ceil(outH / rowsPerTask), image-major.
+ * Returns [image, oyStart, oyEnd).
+ */
+export function rowBlock(outH: number, rowsPerTask: number, task: number): [number, number, number] {
+  const blocks = Math.ceil(outH / rowsPerTask);
+  const oyStart = (task % blocks) * rowsPerTask;
+  return [Math.floor(task / blocks), oyStart, Math.min(oyStart + rowsPerTask, outH)];
+}
+
+/**
+ * Pixel range of a per-pixel task. Tasks never straddle images, so a range is contiguous in
+ * memory at a fixed pixel stride: tasks = batch · ceil(H·W / pixelsPerTask).
+ */
+export function pixelRange(v: View, pixelsPerTask: number, task: number): [number, number] {
+  const perImage = v.height * v.width;
+  const perImageTasks = Math.ceil(perImage / pixelsPerTask);
+  const n = Math.floor(task / perImageTasks);
+  const start = (task % perImageTasks) * pixelsPerTask;
+  return [n * perImage + start, Math.min(pixelsPerTask, perImage - start)];
 }

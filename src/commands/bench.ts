@@ -15,8 +15,11 @@ import { UsageError, type CliCommand, type Values } from './command.js';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HARNESS = path.join(REPO_ROOT, 'bench', 'run.ts');
 
-const PASSED_ON = ['model', 'threads', 'runs', 'warmup', 'primer', 'size', 'runtimes', 'ours', 'build', 'out', 'name', 'tolerance'] as const;
-const FLAGS = ['peers', 'no-peers', 'json', 'relaxed-simd'] as const;
+const PASSED_ON = [
+  'model', 'threads', 'runs', 'warmup', 'primer', 'size', 'runtimes', 'ours', 'build', 'out', 'name', 'tolerance',
+  'precision', 'int8-tolerance', 'calibration', 'chromium',
+] as const;
+const FLAGS = ['peers', 'no-peers', 'json', 'relaxed-simd', 'browser'] as const;
 
 /** The harness's argv for the parsed CLI values (it validates them itself). */
 export function benchArgv(v: Values): string[] {
@@ -54,11 +57,13 @@ export const bench: CliCommand = {
   summary: 'end-to-end latency, cold start and memory of the networks, side by side with onnxruntime-web, tfjs-backend-wasm and onnxruntime-node (from a repository checkout)',
   usage:
     'inception-wasm bench [--model m[,m…]|all] [--threads 1,2] [--runs n] [--warmup n] [--primer n] [--size px] [--peers | --no-peers] ' +
-    '[--runtimes ort-web,tfjs-wasm,ort-node] [--ours auto|src|dist] [--build auto|baseline|relaxed] [--json] [--out dir] [--name stem] [--relaxed-simd] [--tolerance t]',
+    '[--runtimes ort-web,tfjs-wasm,ort-node] [--ours auto|src|dist] [--build auto|baseline|relaxed] [--json] [--out dir] [--name stem] [--relaxed-simd] [--tolerance t] ' +
+    '[--precision f32,int8] [--int8-tolerance t] [--calibration n] [--browser [--chromium path]]',
   options: {
     model: { type: 'string' }, threads: { type: 'string' }, runs: { type: 'string' }, warmup: { type: 'string' }, primer: { type: 'string' }, size: { type: 'string' },
     runtimes: { type: 'string' }, ours: { type: 'string' }, build: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' }, tolerance: { type: 'string' },
-    peers: { type: 'boolean' }, 'no-peers': { type: 'boolean' }, json: { type: 'boolean' }, 'relaxed-simd': { type: 'boolean' },
+    precision: { type: 'string' }, 'int8-tolerance': { type: 'string' }, calibration: { type: 'string' }, chromium: { type: 'string' },
+    peers: { type: 'boolean' }, 'no-peers': { type: 'boolean' }, json: { type: 'boolean' }, 'relaxed-simd': { type: 'boolean' }, browser: { type: 'boolean' },
   },
   run,
 };

@@ -9,57 +9,35 @@
  * --model and is required for --onnx/--tfjs (a file does not record it); centre crop 0.875
  * (timm/torchvision eval: shorter side to size/0.875, centre crop) unless --crop; half-pixel
  * bilinear sampling unless --align-corners (see src/image/resize.ts).
- * Every argument and image header is checked before the model loads. Errors: bad option values →
- * UsageError (exit 2); unreadable/non-image files, bad model files → Error naming the file (exit 1).
+ * Precision: --precision f32 (default) or int8, which needs --calibration <folder>: the folder's
+ * JPEG/PNG images (the first MAX_CALIBRATION_IMAGES by name), preprocessed exactly as the images
+ * to classify, are the session's static calibration inputs (createSession's `calibration`).
+ * Every argument and image header (the calibration images' too) is checked before the model
+ * loads. Errors: bad option values, a calibration folder without images → UsageError (exit 2);
+ * unreadable/non-image files, bad model files → Error naming the file (exit 1).
  */
+import type { Graph } from '../graph/graph.js';
+import type { RgbImage } from '../image/decode.js';
 import { checkImageFile, loadImage } from '../image/load.js';
 import { PRESET_NAMES, preprocess, type PresetName } from '../image/preprocess.js';
-import { MODELS } from '../inception/models.js';
-import { imagenetLabels, loadLabels } from '../labels/labels.js';
+import { loadLabels } from '../labels/labels.js';
 import { softmax, topK, type TopClass } from '../labels/top.js';
-import { importOnnx } from '../onnx/import.js';
-import { createSession, type Session } from '../session.js';
-import { importTfjs } from '../tfjs/import.js';
+import { createSession, type Session, type SessionOptions } from '../session.js';
+import {
+  calibrationInputs, calibrationOption, checkCalibrationImages, cropOption, MAX_CALIBRATION_IMAGES, precisionOption, presetOption,
+  sourceGraph, sourceOption,
+  type ModelSource,
+} from './calibration.js';
 import { fractionOption, intOption, registryOption, sizeOption, threadsOption, UsageError, type CliCommand, type Values } from './command.js';
-
-const DEFAULT_CROP = 0.875;
 
 interface Loaded {
   session: Session;
   /** Human-readable model description for the header line / JSON. */
   model: string;
-  defaultPreset?: PresetName;
   labels?: readonly string[];
   seeded: boolean;
 }
 
-function presetOption(v: Values): PresetName | undefined {
-  const raw = v.preset as string | undefined;
-  if (raw === undefined) return undefined;
-  if (!PRESET_NAMES.some((name) => name === raw)) {
-    throw new UsageError(`--preset '${raw}' is unknown; valid presets: ${PRESET_NAMES.join(', ')}`);
-  }
-  return raw as PresetName;
-}
-
-function cropOption(v: Values): number | undefined {
-  const raw = v.crop as string | undefined;
-  if (raw === undefined) return DEFAULT_CROP;
-  if (raw === 'none') return undefined;
-  return fractionOption(v, 'crop', " or 'none' (resize the whole image)");
-}
-
-/** Which model source was asked for; exactly one of --model, --onnx, --tfjs. */
-function sourceOption(v: Values): { kind: 'model' | 'onnx' | 'tfjs'; value: string } {
-  const given = (['model', 'onnx', 'tfjs'] as const).filter((k) => v[k] !== undefined);
-  if (given.length > 1) throw new UsageError(`give one of --model, --onnx, --tfjs (got ${given.map((k) => `--${k}`).join(' and ')})`);
-  if (given.length === 0) {
-    throw new UsageError(`which network? --model <name> (one of: ${Object.keys(MODELS).join(', ')}), --onnx <file.onnx> or --tfjs <model.json>`);
-  }
-  const kind = given[0];
-  if (kind !== 'model' && v.variant !== undefined) throw new UsageError(`--variant applies to --model only`);
-  return { kind, value: String(v[kind]) };
-}
 
 /** Runs `work`; when stderr is a terminal and it takes over a second, says what is happening there. */
 async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
@@ -78,27 +56,22 @@ async function withProgress<T>(label: string, work: () => Promise<T>): Promise<T
   }
 }
 
-async function loadModel(v: Values, source: { kind: 'model' | 'onnx' | 'tfjs'; value: string }, threads: number): Promise<Loaded> {
-  if (source.kind === 'onnx' || source.kind === 'tfjs') {
-    const inputSize = sizeOption(v);
-    const file = source.value;
-    return withProgress(`loading ${file}`, async () => {
-      // An ONNX file fixes H/W; --size asks to run a fully convolutional graph at another size.
-      const { graph, weights } = source.kind === 'onnx'
-        ? await importOnnx(file, { batch: 1, inputSize, allowResize: inputSize !== undefined })
-        : await importTfjs(file, { batch: 1, inputSize });
-      const session = await createSession({ graph, weights, threads });
-      return { session, model: file, labels: imagenetLabels(session.info.outputShape[1]), seeded: false };
-    });
-  }
-  const { model, variant, info, inputSize } = registryOption({ ...v, model: source.value });
-  const session = await withProgress(`loading ${model} (${variant})`, () => createSession({
-    model, variant, inputSize, threads, weights: 'seeded',
-  }));
-  return {
-    session, model: `${model} (${variant})`, defaultPreset: info.preprocessing,
-    labels: imagenetLabels(info.classes), seeded: true,
-  };
+/** For int8: the calibration inputs at the graph's input height and width (NCHW, as `run` gets them). */
+type Calibrate = ((height: number, width: number) => Promise<Float32Array[]>) | undefined;
+
+/** The session over `graph`: f32, or int8 calibrated on `calibrate`'s inputs at the graph's input size. */
+async function sessionFor(graph: Graph, weights: NonNullable<SessionOptions['weights']>, threads: number, calibrate: Calibrate): Promise<Session> {
+  if (!calibrate) return createSession({ graph, weights, threads });
+  const [, height, width] = graph.shape(graph.inputs[0]); // NHWC
+  const inputs = await calibrate(height, width);
+  return createSession({ graph, weights, threads, precision: 'int8', calibration: { inputs, layout: 'nchw' } });
+}
+
+async function loadModel(v: Values, source: ModelSource, threads: number, calibrate: Calibrate, label: string): Promise<Loaded> {
+  return withProgress(`loading ${source.value}${label}`, async () => {
+    const { graph, weights, model, labels, seeded } = await sourceGraph(v, source);
+    return { session: await sessionFor(graph, weights, threads, calibrate), model, labels, seeded };
+  });
 }
 
 interface ImageResult {
@@ -119,16 +92,27 @@ async function run(v: Values, images: string[]): Promise<void> {
   const k = intOption(v, 'top', 5, 1);
   const threads = threadsOption(v);
   const cropFraction = cropOption(v);
-  if (source.kind === 'model') registryOption({ ...v, model: source.value });
-  else sizeOption(v);
+  const precision = precisionOption(v);
+  const calibration = calibrationOption(v, precision);
+  // --preset is required for a file (checked above); a registry network's default is its own.
+  const registry = source.kind === 'model' ? registryOption({ ...v, model: source.value }) : undefined;
+  if (!registry) sizeOption(v);
+  const preset: PresetName = presetArg ?? registry!.info.preprocessing;
   // Each image's header (format, size, decoder memory, enough data): milliseconds, before the model load.
   for (const path of images) await checkImageFile(path);
+  if (calibration) checkCalibrationImages(calibration);
   const userLabels = v.labels !== undefined ? await loadLabels(String(v.labels)) : undefined;
 
-  const loaded = await loadModel(v, source, threads);
+  const prepare = (image: RgbImage, h: number, w: number) =>
+    preprocess(image, { preset, size: [h, w], cropFraction, alignCorners: v['align-corners'] === true });
+  if (calibration && calibration.found > calibration.names.length) {
+    process.stderr.write(`note: ${calibration.folder} holds ${calibration.found} images; calibrating on the first ${calibration.names.length} by name\n`);
+  }
+  const calibrate: Calibrate = calibration && ((h, w) => calibrationInputs(calibration, (image) => prepare(image, h, w)));
+  const label = calibration ? `, calibrating int8 on ${calibration.names.length} image(s)` : '';
+  const loaded = await loadModel(v, source, threads, calibrate, label);
   const { session } = loaded;
   try {
-    const preset = presetArg ?? loaded.defaultPreset!;
     const [, , h, w] = session.info.inputShape;
     const classes = session.info.outputShape[1];
     const labels = userLabels ?? loaded.labels;
@@ -140,10 +124,12 @@ async function run(v: Values, images: string[]): Promise<void> {
     if (loaded.seeded) {
       process.stderr.write(`note: ${loaded.model} runs with seeded (synthetic, untrained) weights, so its classes mean nothing\n`);
     }
+    // Text output states a non-default precision first; JSON always has the field.
+    if (calibration && !v.json) console.log(`precision int8 (calibrated on ${calibration.names.length} image(s) in ${calibration.folder})`);
     const results: ImageResult[] = [];
     for (const path of images) {
       const image = await loadImage(path);
-      const input = preprocess(image, { preset, size: [h, w], cropFraction, alignCorners: v['align-corners'] === true });
+      const input = prepare(image, h, w);
       // preprocess() gives NCHW; a model may declare NHWC (run's default then), so say which.
       const { logits } = await session.run(input, { layout: 'nchw' });
       const probabilities = endsInSoftmax ? logits : softmax(logits);
@@ -153,7 +139,9 @@ async function run(v: Values, images: string[]): Promise<void> {
     }
     if (v.json) {
       console.log(JSON.stringify({
-        model: loaded.model, weights: loaded.seeded ? 'seeded' : 'file', inputShape: session.info.inputShape, preset,
+        model: loaded.model, weights: loaded.seeded ? 'seeded' : 'file', precision: session.info.precision,
+        ...(calibration ? { calibration: { folder: calibration.folder, images: calibration.names } } : {}),
+        inputShape: session.info.inputShape, preset,
         cropFraction: cropFraction ?? null, alignCorners: v['align-corners'] === true, images: results,
       }, null, 2));
     }
@@ -168,11 +156,13 @@ function printResult(r: ImageResult): void {
 }
 
 export const classify: CliCommand = {
-  summary: 'classify images (JPEG/PNG): top-k classes with probabilities',
+  summary: 'classify images (JPEG/PNG): top-k classes with probabilities; --precision int8 --calibration <folder>: the 8-bit engine, calibrated on that folder\'s images',
   usage: 'inception-wasm classify <images…> (--model m [--variant v] | --onnx f.onnx | --tfjs model.json) ' +
     `[--preset ${PRESET_NAMES.join('|')}] [--labels file] [--top 5] ` +
-    '[--crop 0.875|none] [--align-corners] [--size s] [--threads n] [--json]',
+    '[--crop 0.875|none] [--align-corners] [--size s] [--threads n] ' +
+    `[--precision f32|int8 --calibration <folder of ≤ ${MAX_CALIBRATION_IMAGES} JPEG/PNG images>] [--json]`,
   options: {
+    precision: { type: 'string' }, calibration: { type: 'string' },
     model: { type: 'string' }, onnx: { type: 'string' }, tfjs: { type: 'string' }, variant: { type: 'string' },
     preset: { type: 'string' }, labels: { type: 'string' }, top: { type: 'string' }, crop: { type: 'string' },
     'align-corners': { type: 'boolean' }, size: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },

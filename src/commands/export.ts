@@ -14,7 +14,8 @@ type Format = (typeof FORMATS)[number];
 
 const MODEL_JSON = 'model.json';
 
-const isFolder = (path: string): boolean => {
+/** Whether `path` names an existing folder. */
+export const isFolderPath = (path: string): boolean => {
   try {
     return statSync(path).isDirectory();
   } catch {
@@ -35,7 +36,7 @@ function formatOption(v: Values, out: string): Format {
     }
     return raw as Format;
   }
-  if (basename(out) === MODEL_JSON || out.endsWith('/') || out.endsWith(sep) || isFolder(out)) return 'tfjs-graph';
+  if (basename(out) === MODEL_JSON || out.endsWith('/') || out.endsWith(sep) || isFolderPath(out)) return 'tfjs-graph';
   if (out.toLowerCase().endsWith('.onnx')) return 'onnx';
   throw new UsageError(
     `cannot tell the format from --out '${out}': name a file ending in .onnx (ONNX) or a folder / a path ending in ${MODEL_JSON} (TF.js graph model), or pass --format ${FORMATS.join('|')}`,
@@ -51,7 +52,7 @@ function write(path: string, bytes: Uint8Array | string): void {
 }
 
 function writeOnnx(g: Graph, weights: ReadonlyMap<string, Float32Array>, out: string, label: string): void {
-  if (isFolder(out)) throw new UsageError(`--out '${out}' is a folder; ONNX is one file: name it, e.g. ${join(out, 'model.onnx')}`);
+  if (isFolderPath(out)) throw new UsageError(`--out '${out}' is a folder; ONNX is one file: name it, e.g. ${join(out, 'model.onnx')}`);
   const bytes = exportOnnx(g, weights);
   write(out, bytes);
   const [, h, w, c] = g.shape(g.inputs[0]);
@@ -67,8 +68,8 @@ function writeOnnx(g: Graph, weights: ReadonlyMap<string, Float32Array>, out: st
  * someone's model and is replaced only with --force.
  */
 function writeGraphModel(g: Graph, weights: ReadonlyMap<string, Float32Array>, out: string, force: boolean, label: string): void {
-  const folder = basename(out) === MODEL_JSON && !isFolder(out) ? dirname(out) : out;
-  if (existsSync(folder) && !isFolder(folder)) {
+  const folder = basename(out) === MODEL_JSON && !isFolderPath(out) ? dirname(out) : out;
+  if (existsSync(folder) && !isFolderPath(folder)) {
     throw new UsageError(`--out '${folder}' exists and is not a folder; a TF.js graph model is a folder (model.json + ${GRAPH_MODEL_SHARD})`);
   }
   const modelPath = join(folder, MODEL_JSON);

@@ -1,5 +1,6 @@
 import { graphCost } from '../graph/cost.js';
 import { planGraph } from '../graph/compile.js';
+import { f32WeightBytes, int8WeightBytes } from '../graph/int8/weight-bytes.js';
 import { attachProfile, formatStageTable, stageRows, type StageRow } from '../draw/stage-table.js';
 import { buildNetwork } from '../inception/models.js';
 import { seededInputNCHW } from '../inception/seeded-weights.js';
@@ -45,12 +46,14 @@ async function run(v: Values): Promise<void> {
   const g = buildNetwork(model, { variant, inputSize, batch });
   const cost = graphCost(g);
   const plan = planGraph(g);
+  // What a session's info.weightBytes will be at each precision (same passes, Winograd on), from the graph alone.
+  const weightBytes = { f32: f32WeightBytes(g), int8: int8WeightBytes(g) };
   const stages = g.stages.map((s, i) => ({ name: s.name, shape: [...g.shape(s.value)], params: cost.stages[i].params, macs: cost.stages[i].macs }));
   const profiled = v.stages && v.profile ? await profileStages(model, variant, v, stageRows(g)) : undefined;
   const stageTable = v.stages ? profiled?.rows ?? stageRows(g) : undefined;
   const out = {
     model, variant, inputShape: [...g.shape(g.inputs[0])], params: cost.params, bnStats: cost.bnStats, macs: cost.macs,
-    stages, peakArenaBytes: plan.peakBytes, activationBytesWithoutReuse: plan.totalBytes,
+    stages, peakArenaBytes: plan.peakBytes, activationBytesWithoutReuse: plan.totalBytes, weightBytes,
     ...(stageTable ? { stageTable } : {}),
     ...(profiled ? { profile: { threads: profiled.threads, build: profiled.build, runMs: round1(profiled.runMs), stepTimes: 'one thread, per step' } } : {}),
   };
@@ -58,6 +61,9 @@ async function run(v: Values): Promise<void> {
   console.log(`${model} (${variant}), input NHWC [${out.inputShape.join(', ')}]`);
   console.log(`params ${cost.params.toLocaleString('en')}, MACs ${cost.macs.toLocaleString('en')}`);
   console.log(`activation arena peak ${(plan.peakBytes / 2 ** 20).toFixed(1)} MiB (without reuse ${(plan.totalBytes / 2 ** 20).toFixed(1)} MiB)`);
+  const bytes = (n: number, note = '') => `${(n / 2 ** 20).toFixed(1)} MiB (${n.toLocaleString('en')} bytes${note})`;
+  const ratio = `, ${(weightBytes.int8 / weightBytes.f32).toFixed(3)}× f32`;
+  console.log(`packed weights: f32 ${bytes(weightBytes.f32)}, int8 ${bytes(weightBytes.int8, ratio)}`);
   if (stageTable) {
     if (profiled) {
       console.log(
@@ -72,7 +78,7 @@ async function run(v: Values): Promise<void> {
 }
 
 export const info: CliCommand = {
-  summary: 'params, MACs, per-stage output shapes and the activation arena peak of a network; --stages: per-stage costs, --profile: measured',
+  summary: 'params, MACs, per-stage output shapes, the activation arena peak and the packed weight bytes (f32 and int8) of a network; --stages: per-stage costs, --profile: measured',
   usage:
     'inception-wasm info --model <name> [--variant v] [--size s | --size HxW] [--batch n] [--stages [--profile [--threads n] [--repeats n]]] [--json]',
   options: {

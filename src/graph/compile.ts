@@ -50,6 +50,10 @@ export interface CompiledGraph {
   /** View of the main output. */
   output: View;
   weightBytes: number;
+  /** The index in `ops` of the op each step of the program belongs to. */
+  stepOps: number[];
+  /** Where a value lives in the arena. */
+  view(v: ValueId): View;
 }
 
 /** Scratch blocks start on cache lines. */
@@ -60,9 +64,14 @@ export function planGraph(g: Graph, passes: readonly PassName[] = ALL_PASSES): M
   return lowerAndPlan(g, passes).plan;
 }
 
+/** The op list after lowering and the passes (before scheduling). */
+export function lowerWithPasses(g: Graph, passes: readonly PassName[]) {
+  return runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, passes);
+}
+
 /** Lowering, passes, op schedule (schedule.ts) and the memory plan that follows the schedule. */
 function lowerAndPlan(g: Graph, passes: readonly PassName[]) {
-  const lowered = runPasses(g, { ops: lowerGraph(g), aliases: new Map() }, passes);
+  const lowered = lowerWithPasses(g, passes);
   const scheduled = scheduleOps(g, lowered.ops, lowered.aliases);
   return {
     ops: scheduled.ops,
@@ -82,41 +91,72 @@ export function compileGraph(g: Graph, weights: WeightMap, k: Kernels, arena: Ar
   const algorithms = lowered.ops.map((op) => (op.kind === 'conv' ? convAlgorithm(op, useWinograd, tuning) : undefined));
   const packed = lowered.ops.map((op, i) => packOpWeights(op, algorithms[i], weights, k, arena));
   const weightBytes = arena.mark() - weightStart;
+  const { view, input, inputNchwOffset } = placeActivations(plan, g.inputs[0], arena);
 
-  const activations = arena.alloc(plan.peakBytes);
-  const view = (v: ValueId): View => {
-    const local = plan.view(v);
-    return { ...local, offset: local.offset + activations };
-  };
-  const input = view(g.inputs[0]);
-  const inputNchwOffset = arena.allocF32(input.batch * input.height * input.width * input.channels);
-
-  const steps: Step[] = [];
-  let scratchBytes = 0;
-  let packBytes = 0;
   const context = { view, mr: options.gemmMr, threads: options.threads, tuning };
-  lowered.ops.forEach((op, i) => {
-    for (const step of opSteps(op, { packed: packed[i], algorithm: algorithms[i] }, context)) {
-      const { bufferBytes, gemm } = stepScratch(step);
-      scratchBytes = Math.max(scratchBytes, bufferBytes);
-      if (gemm) packBytes = Math.max(packBytes, k.f32_gemm_pack_bytes(gemm.rows, gemm.depth));
-      steps.push(step);
-    }
-  });
-  markStepGroups(steps);
-  // Each thread's scratch: im2col / Winograd buffers, then f32_gemm's A-pack area.
-  const align = (bytes: number) => Math.ceil(bytes / SCRATCH_ALIGN_BYTES) * SCRATCH_ALIGN_BYTES;
-  const gemmPackOffset = align(scratchBytes);
-  const scratchPerThread = gemmPackOffset + align(packBytes);
-  const scratchOffset = arena.alloc(scratchPerThread * options.threads);
-
+  const { program, stepOps } = assembleProgram(
+    lowered.ops, (op, i) => opSteps(op, { packed: packed[i], algorithm: algorithms[i] }, context), k, arena, options,
+  );
   return {
-    program: { steps, scratchOffset, scratchBytesPerThread: scratchPerThread, gemmPackOffset, gemmMr: options.gemmMr },
+    program,
+    stepOps,
+    view,
     plan,
     ops: lowered.ops,
     input,
     inputNchwOffset,
     output: view(g.output),
     weightBytes,
+  };
+}
+
+/**
+ * The activations (the plan's peak) and the input's NCHW staging buffer, placed after the
+ * weights; `view` turns the plan's offsets into arena offsets. A function of its own: `view`
+ * outlives compilation, and a closure created in the compiling function's scope would keep
+ * everything that scope's other closures use — the caller's f32 weight map — alive with it.
+ */
+export function placeActivations(plan: MemoryPlan, inputValue: ValueId, arena: Arena): { view: (v: ValueId) => View; input: View; inputNchwOffset: number } {
+  const activations = arena.alloc(plan.peakBytes);
+  const view = (v: ValueId): View => {
+    const local = plan.view(v);
+    return { ...local, offset: local.offset + activations };
+  };
+  const input = view(inputValue);
+  const inputNchwOffset = arena.allocF32(input.batch * input.height * input.width * input.channels);
+  return { view, input, inputNchwOffset };
+}
+
+/**
+ * The program of a scheduled op list: each op's steps (`stepsOf`), the barrier groups
+ * (markStepGroups), and each thread's scratch — im2col / Winograd buffers, then the GEMM's
+ * A-pack area (f32_gemm's or i8_gemm's, whichever is larger).
+ */
+export function assembleProgram(
+  ops: readonly Op[], stepsOf: (op: Op, index: number) => Step[], k: Kernels, arena: Arena, options: Pick<CompileOptions, 'threads' | 'gemmMr'>,
+): { program: Program; stepOps: number[] } {
+  const steps: Step[] = [];
+  const stepOps: number[] = [];
+  let scratchBytes = 0;
+  let packBytes = 0;
+  ops.forEach((op, i) => {
+    for (const step of stepsOf(op, i)) {
+      const { bufferBytes, gemm } = stepScratch(step);
+      scratchBytes = Math.max(scratchBytes, bufferBytes);
+      if (gemm) {
+        packBytes = Math.max(packBytes, gemm.int8 ? k.i8_gemm_pack_bytes(gemm.rows, gemm.depth) : k.f32_gemm_pack_bytes(gemm.rows, gemm.depth));
+      }
+      steps.push(step);
+      stepOps.push(i);
+    }
+  });
+  markStepGroups(steps);
+  const align = (bytes: number) => Math.ceil(bytes / SCRATCH_ALIGN_BYTES) * SCRATCH_ALIGN_BYTES;
+  const gemmPackOffset = align(scratchBytes);
+  const scratchPerThread = gemmPackOffset + align(packBytes);
+  const scratchOffset = arena.alloc(scratchPerThread * options.threads);
+  return {
+    program: { steps, scratchOffset, scratchBytesPerThread: scratchPerThread, gemmPackOffset, gemmMr: options.gemmMr },
+    stepOps,
   };
 }

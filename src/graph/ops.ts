@@ -6,7 +6,8 @@
  * and compile.ts turns ops into kernel steps.
  */
 
-import type { Clamp } from '../bindings/program.js';
+import type { Clamp, QuantParams } from '../bindings/program.js';
+import { assertNever } from '../util/assert-never.js';
 import type { BatchNormNode, ConvNode, FcNode, NodeKind, NodeOf, ValueId } from './nodes.js';
 
 export type { Clamp };
@@ -50,6 +51,12 @@ export type Op =
   | { kind: 'concat'; name: string; inputs: ValueId[]; channelOffsets: number[]; output: ValueId }
   /** Reinterprets `[N, 1, 1, C]`-like dense data as `[N, F]`: an alias, no kernel. */
   | { kind: 'flatten'; name: string; input: ValueId; output: ValueId }
+  /**
+   * int8 programs only (src/graph/int8/lower-int8.ts inserts them): a u8 copy of an f32 value
+   * (`quantize`) or an f32 copy of a u8 value (`dequantize`) at `params`.
+   */
+  | { kind: 'quantize'; name: string; input: ValueId; output: ValueId; params: QuantParams }
+  | { kind: 'dequantize'; name: string; input: ValueId; output: ValueId; params: QuantParams }
   /** maxPool, avgPool, globalAvgPool, lrn, softmax, and any kind added later that is not special. */
   | NodeOp<Exclude<NodeKind, SpecialKind>>;
 
@@ -73,4 +80,34 @@ export function opInputs(op: Op): ValueId[] {
 /** The values an op writes. */
 export function opOutputs(op: Op): ValueId[] {
   return op.kind === 'conv' ? op.parts.map((p) => p.output) : [op.output];
+}
+
+/** `op` with each value it reads replaced by `input(v)` and each value it writes by `output(v)`. */
+export function mapOpValues(op: Op, input: (v: ValueId) => ValueId, output: (v: ValueId) => ValueId): Op {
+  switch (op.kind) {
+    case 'conv':
+      return {
+        ...op, input: input(op.input),
+        parts: op.parts.map((p) => ({
+          ...p, output: output(p.output), ...(p.residual ? { residual: { ...p.residual, value: input(p.residual.value) } } : {}),
+        })),
+      };
+    case 'add':
+      return { ...op, a: input(op.a), b: input(op.b), output: output(op.output) };
+    case 'concat':
+      return { ...op, inputs: op.inputs.map(input), output: output(op.output) };
+    case 'batchNorm':
+    case 'clamp':
+    case 'flatten':
+    case 'quantize':
+    case 'dequantize':
+    case 'maxPool':
+    case 'avgPool':
+    case 'globalAvgPool':
+    case 'lrn':
+    case 'softmax':
+      return { ...op, input: input(op.input), output: output(op.output) } as Op;
+    default:
+      return assertNever(op, 'op kind');
+  }
 }

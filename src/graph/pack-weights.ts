@@ -29,7 +29,9 @@ export type PackedWeights =
   /** Depthwise: taps `[kh][kw][C·m]`, bias (0 = none). */
   | { kind: 'depthwise'; taps: number; bias: number }
   /** Standalone BatchNorm: per-channel scale and shift. */
-  | { kind: 'batchNorm'; scale: number; shift: number };
+  | { kind: 'batchNorm'; scale: number; shift: number }
+  /** Conv/FC as an int8 GEMM: the packed i8 panels of all parts back to back (src/graph/int8/pack-int8.ts). */
+  | { kind: 'i8gemm'; panels: number };
 
 const F32 = 4;
 const NONE: PackedWeights = { kind: 'none' };

@@ -10,7 +10,6 @@
  */
 
 import type { View } from '../bindings/program.js';
-import type { Graph } from './graph.js';
 import { GraphError } from './graph.js';
 import type { Shape, ValueId } from './nodes.js';
 import { opInputs, opOutputs, type Op } from './ops.js';
@@ -26,6 +25,20 @@ export interface MemoryPlan {
 }
 
 const ALIGN = 16;
+
+/**
+ * What planning and scheduling ask of the values: shapes, names (for errors), the inputs and
+ * outputs that must stay live, and bytes per element of a buffer. A Graph is one (all f32); an
+ * int8 program's value table (src/graph/int8/) adds its conversion values and u8 buffers.
+ */
+export interface ValueSpace {
+  node(v: ValueId): { readonly name: string };
+  shape(v: ValueId): Shape;
+  readonly inputs: readonly ValueId[];
+  readonly outputs: readonly ValueId[];
+  /** Bytes per element of the buffer rooted at `root`: 4 (f32, the default) or 1 (u8). */
+  elementBytes?(root: ValueId): 1 | 4;
+}
 
 interface Root {
   value: ValueId;
@@ -47,7 +60,7 @@ function nhwc(shape: Shape): [number, number, number, number] {
  * a channel offset, flatten outputs to their (dense) input, anything else to itself.
  */
 export function bufferRoots(
-  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>,
+  g: ValueSpace, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>,
 ): (v: ValueId) => { root: ValueId; channelOffset: number; flattened: boolean } {
   // Flatten outputs share their input's bytes (dense NHWC order).
   const flattenOf = new Map<ValueId, ValueId>();
@@ -77,7 +90,7 @@ export function bufferRoots(
 }
 
 export function planMemory(
-  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>, groups?: readonly number[],
+  g: ValueSpace, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>, groups?: readonly number[],
 ): MemoryPlan {
   // First and last op index of each op's group (each op its own group without `groups`).
   const groupFirst = ops.map((_, i) => i);
@@ -96,7 +109,7 @@ export function planMemory(
     let r = roots.get(root);
     if (!r) {
       const [n, h, w, c] = nhwc(g.shape(root));
-      r = { value: root, bytes: Math.ceil((n * h * w * c * 4) / ALIGN) * ALIGN, first, last, offset: 0 };
+      r = { value: root, bytes: Math.ceil((n * h * w * c * (g.elementBytes?.(root) ?? 4)) / ALIGN) * ALIGN, first, last, offset: 0 };
       roots.set(root, r);
     }
     r.first = Math.min(r.first, first);
@@ -137,16 +150,18 @@ export function planMemory(
       if (!r) throw new GraphError(`value '${g.node(v).name}' is never used, so it has no memory`);
       const [n, h, w, c] = nhwc(g.shape(v));
       const [, rh, rw, rc] = nhwc(g.shape(root));
+      const e = g.elementBytes?.(root) ?? 4;
+      const u8 = e === 1 ? { elementBytes: 1 as const } : {};
       if (flattened) {
-        // Same bytes as the dense root, one "pixel" of F = H·W·C floats per image.
+        // Same bytes as the dense root, one "pixel" of F = H·W·C elements per image.
         return {
           offset: r.offset, batch: n, height: h, width: w, channels: c,
-          pixelStrideBytes: c * 4, imageStrideBytes: rh * rw * rc * 4,
+          pixelStrideBytes: c * e, imageStrideBytes: rh * rw * rc * e, ...u8,
         };
       }
       return {
-        offset: r.offset + channelOffset * 4, batch: n, height: h, width: w, channels: c,
-        pixelStrideBytes: rc * 4, imageStrideBytes: rh * rw * rc * 4,
+        offset: r.offset + channelOffset * e, batch: n, height: h, width: w, channels: c,
+        pixelStrideBytes: rc * e, imageStrideBytes: rh * rw * rc * e, ...u8,
       };
     },
   };

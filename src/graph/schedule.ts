@@ -21,12 +21,11 @@
  * instruction sequence: results stay bit-identical at any thread count.
  */
 
-import { pixelPtr, stepAccess, type Step, type View } from '../bindings/program.js';
-import type { Graph } from './graph.js';
+import { pixelPtr, stepAccess, viewElementBytes, type Step, type View } from '../bindings/program.js';
 import type { ValueId } from './nodes.js';
 import { opInputs, opOutputs, type Op } from './ops.js';
 import type { SliceAlias } from './passes.js';
-import { bufferRoots } from './planner.js';
+import { bufferRoots, type ValueSpace } from './planner.js';
 
 /**
  * Ops in dependency-level order (stable) and the group of each: consecutive ops of which none
@@ -34,7 +33,7 @@ import { bufferRoots } from './planner.js';
  * or flatten of one) depends on every op writing any part of it.
  */
 export function scheduleOps(
-  g: Graph, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>,
+  g: ValueSpace, ops: readonly Op[], aliases: ReadonlyMap<ValueId, SliceAlias>,
 ): { ops: Op[]; groups: number[] } {
   const roots = bufferRoots(g, ops, aliases);
   const rootOf = (v: ValueId): ValueId => roots(v).root;
@@ -63,7 +62,7 @@ export function scheduleOps(
 
 /** One past the last byte of a view. */
 function viewEnd(v: View): number {
-  return pixelPtr(v, v.batch * v.height * v.width - 1) + v.channels * 4;
+  return pixelPtr(v, v.batch * v.height * v.width - 1) + v.channels * viewElementBytes(v);
 }
 
 /**
@@ -78,7 +77,7 @@ export function viewsOverlap(a: View, b: View): boolean {
     a.batch === b.batch && a.height * a.width === b.height * b.width;
   const [lo, hi] = a.offset <= b.offset ? [a, b] : [b, a];
   const d = hi.offset - lo.offset;
-  if (sameGrid && d < stride) return !(d >= lo.channels * 4 && d + hi.channels * 4 <= stride);
+  if (sameGrid && d < stride) return !(d >= lo.channels * viewElementBytes(lo) && d + hi.channels * viewElementBytes(hi) <= stride);
   return true;
 }
 

@@ -131,16 +131,44 @@ function winograd1dStep(op: ConvOp, packed: Packed<'winograd'>, plan: Extract<Wi
   };
 }
 
-/** A conv/FC op (one or more merged parts) as GEMM: direct on the input, or over im2col row blocks. */
-function gemmStep(op: ConvOp, packed: Packed<'gemm'>, direct: boolean, c: StepContext): Step {
-  const { view, tuning: t } = c;
+/** The GEMM shape of a conv op's (first) layer: kernel, depth K and window (an FC layer: 1×1, no padding). */
+export function gemmWindow(op: ConvOp) {
   const first = op.parts[0].layer;
-  const input = view(op.input);
   const [, inChannels, kernelH, kernelW] = gemmDims(first);
-  const depth = kernelH * kernelW * inChannels;
   const win = first.kind === 'conv'
     ? { strideH: first.strideH, strideW: first.strideW, pads: first.pads }
     : { strideH: 1, strideW: 1, pads: { top: 0, left: 0, bottom: 0, right: 0 } };
+  return {
+    kernelH, kernelW, depth: kernelH * kernelW * inChannels,
+    strideH: win.strideH, strideW: win.strideW, padTop: win.pads.top, padLeft: win.pads.left,
+  };
+}
+
+/**
+ * The task split of a GEMM conv step (f32 or int8) whose segments have `outputPanels` panels:
+ * direct, blocks of whole `mr`-row tiles; im2col, blocks of output rows (`rowBytesDepth` sizes
+ * them: the depth in f32 elements a row's bytes correspond to); panel groups where threads
+ * would idle.
+ */
+export function gemmSplit(
+  out0: View, outputPanels: readonly number[], direct: boolean, rowBytesDepth: number, mr: number, threads: number, t: Tuning,
+): { rowsPerTask: number; rowTasks: number; panelsPerTask: number } {
+  const pixels = out0.batch * out0.height * out0.width;
+  if (direct) {
+    const rowsPerTask = directRowsPerTask(pixels, mr, t);
+    const rowTasks = ceilDiv(pixels, rowsPerTask);
+    return { rowsPerTask, rowTasks, panelsPerTask: panelsPerTaskFor(rowTasks, outputPanels, threads, t.redoneCost.pack / PANEL_WIDTH, t.directMinPanels) };
+  }
+  const rowsPerTask = im2colRowsPerTask(out0.height, out0.width, rowBytesDepth, t);
+  const rowTasks = out0.batch * ceilDiv(out0.height, rowsPerTask);
+  return { rowsPerTask, rowTasks, panelsPerTask: panelsPerTaskFor(rowTasks, outputPanels, threads, t.redoneCost.im2col / PANEL_WIDTH, t.im2colMinPanels) };
+}
+
+/** A conv/FC op (one or more merged parts) as GEMM: direct on the input, or over im2col row blocks. */
+function gemmStep(op: ConvOp, packed: Packed<'gemm'>, direct: boolean, c: StepContext): Step {
+  const { view } = c;
+  const input = view(op.input);
+  const geometry = gemmWindow(op);
 
   const outputs: ConvOutput[] = [];
   const outputPanels: number[] = [];
@@ -158,26 +186,10 @@ function gemmStep(op: ConvOp, packed: Packed<'gemm'>, direct: boolean, c: StepCo
     outChannelsTotal += out.channels;
   }
   const out0 = outputs[0].out;
-  const outH = out0.height;
-  const outW = out0.width;
-  const pixels = out0.batch * outH * outW;
-
-  let rowsPerTask: number;
-  let rowTasks: number;
-  let panelsPerTask: number;
-  if (direct) {
-    rowsPerTask = directRowsPerTask(pixels, c.mr, t);
-    rowTasks = ceilDiv(pixels, rowsPerTask);
-    panelsPerTask = panelsPerTaskFor(rowTasks, outputPanels, c.threads, t.redoneCost.pack / PANEL_WIDTH, t.directMinPanels);
-  } else {
-    rowsPerTask = im2colRowsPerTask(outH, outW, depth, t);
-    rowTasks = out0.batch * ceilDiv(outH, rowsPerTask);
-    panelsPerTask = panelsPerTaskFor(rowTasks, outputPanels, c.threads, t.redoneCost.im2col / PANEL_WIDTH, t.im2colMinPanels);
-  }
+  const split = gemmSplit(out0, outputPanels, direct, geometry.depth, c.mr, c.threads, c.tuning);
   return {
-    kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.panels, depth, kernelH, kernelW,
-    strideH: win.strideH, strideW: win.strideW, padTop: win.pads.top, padLeft: win.pads.left, outH, outW, direct,
-    rowsPerTask, panelsPerTask, tasks: rowTasks * panelGroupCount(outputs, panelsPerTask),
-    macs: pixels * depth * outChannelsTotal,
+    kind: 'conv', name: op.name, input, outputs, weightsOffset: packed.panels, ...geometry, outH: out0.height, outW: out0.width, direct,
+    rowsPerTask: split.rowsPerTask, panelsPerTask: split.panelsPerTask, tasks: split.rowTasks * panelGroupCount(outputs, split.panelsPerTask),
+    macs: out0.batch * out0.height * out0.width * geometry.depth * outChannelsTotal,
   };
 }

@@ -19,6 +19,16 @@ export interface RedoneCost {
   pack: number;
 }
 
+/** Fewest tiles per image for each int8 Winograd form (Infinity: never that form). */
+export interface I8WinogradThresholds {
+  /** 2-D F(2×2, 3×3): 2 × 2 tiles. */
+  tiles2: number;
+  /** 2-D F(4×4, 3×3): 4 × 4 tiles. */
+  tiles4: number;
+  /** 1-D F(2, 7) and F(4, 3): tiles of 2 or 4 outputs along the lines. */
+  tiles1d: number;
+}
+
 export interface Tuning {
   /**
    * A thread's im2col block or Winograd V + M is sized to stay within this (bytes): the L2 of one
@@ -114,6 +124,25 @@ export interface Tuning {
   im2colMinPanels: number;
   directMinPanels: number;
   /**
+   * Fewest tiles per image for each int8 Winograd form (int8 programs, src/graph/int8/steps-int8.ts).
+   * The transformed weights are recomputed per task and panel from the i8 panels
+   * (assembly/i8-winograd.ts), which a map of few tiles amortises badly (one F(4×4) tile on a 4×4
+   * map: 1.4× the im2col time). One thread, single convs against im2col + i8_gemm
+   * (`npx tsx bench/int8-winograd.ts --layers`): F(2×2) 0.62–0.69× from 4 tiles (4×4, 6×6 maps),
+   * 0.83–0.87× at 5×5 (9 tiles, over a third of their outputs past the map), 1.0× at 3×3 (which
+   * `i8WinogradTileFor`'s multiply rule excludes); F(4×4) 0.41–0.49× from 4 tiles on a 7×7 map,
+   * where F(2×2) is 0.52–0.62×; F(2, 7) 0.61–0.66× from 28 tiles (7×7), 0.77–0.85× at 15 (5×5),
+   * 1–3× at 6 (3×3); F(4, 3) 0.52–0.69× from 12 tiles (6×6), 0.7–1.7× at 4 (4×4). No result
+   * depends on it: every form gives the direct convolution's bytes.
+   */
+  int8Winograd: I8WinogradThresholds;
+  /**
+   * Output pixels per int8 Winograd task where the map has them (64 F(2×2), 16 F(4×4), 128 F(2, 7)
+   * or 64 F(4, 3) tiles): the per-panel weight transform is then a few % of the multiply-adds.
+   * `npx tsx bench/int8-winograd.ts --layers`.
+   */
+  int8WinogradTaskPixels: number;
+  /**
    * Initial size of a session's wasm memory (bytes). Only a start: the arena grows the memory as
    * weights, activations and scratch are allocated (each grow costs milliseconds whatever its
    * size, so a start that holds the first weights saves the early small grows). No result depends
@@ -144,11 +173,16 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   winogradMinPanels: 4,
   im2colMinPanels: 4,
   directMinPanels: 1,
+  int8Winograd: Object.freeze({ tiles2: 4, tiles4: 4, tiles1d: 12 }),
+  int8WinogradTaskPixels: 256,
   initialArenaBytes: 16 << 20,
 });
 
 /** The defaults with `overrides` applied (`redoneCost` merged field by field). */
 export function resolveTuning(overrides?: Partial<Tuning>): Readonly<Tuning> {
   if (!overrides) return DEFAULT_TUNING;
-  return { ...DEFAULT_TUNING, ...overrides, redoneCost: { ...DEFAULT_TUNING.redoneCost, ...overrides.redoneCost } };
+  return {
+    ...DEFAULT_TUNING, ...overrides, redoneCost: { ...DEFAULT_TUNING.redoneCost, ...overrides.redoneCost },
+    int8Winograd: { ...DEFAULT_TUNING.int8Winograd, ...overrides.int8Winograd },
+  };
 }

@@ -7,6 +7,7 @@
  * be safe integers, and external data files are only opened for their size.
  */
 import { FOLD_ONLY_OPS } from '../onnx/fold.js';
+import { CODES_ONLY_OPS } from '../onnx/import-codes.js';
 import { SUPPORTED_OPS } from '../onnx/import-ops.js';
 import { liveNodes } from '../onnx/import.js';
 import { DATA_TYPE_NAMES, decodeModel, type OnnxDim, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx/onnx-proto.js';
@@ -143,6 +144,30 @@ function externalFiles(stored: Iterable<Stored>, probe: FolderProbe | undefined,
 /** Shape readers: their output is known at load whatever their input (the planned shapes are). */
 const SHAPE_READERS = new Set(['Shape', 'Size']);
 
+/** Ops whose computed output is a uint8/int8 tensor (src/onnx/import-qdq.ts). */
+const MAKES_QUANTIZED = new Set(['QuantizeLinear', 'QLinearConv', 'QLinearMatMul']);
+/** Ops that move a quantized tensor's codes: their output is quantized when an input is. */
+const MOVES_CODES = new Set(['MaxPool', 'Concat', 'Flatten', 'Reshape', 'Squeeze', 'Transpose', 'Identity', 'Dropout']);
+/** Steps on quantized codes Cast to float (src/onnx/import-codes.ts). */
+const CODES_STEPS = new Set([...CODES_ONLY_OPS, 'Add', 'AveragePool', 'GlobalAveragePool']);
+const FLOAT_TYPE = 1;
+
+/**
+ * The computed tensors a node makes quantized (a uint8/int8 tensor) or codes (one Cast to float),
+ * following the importer: `quantized` and `codes` hold what earlier nodes made.
+ */
+function quantizedKind(n: OnnxNode, quantized: ReadonlySet<string>, codes: ReadonlySet<string>): 'quantized' | 'codes' | undefined {
+  const readsQuantized = n.input.some((x) => quantized.has(x));
+  const readsCodes = n.input.some((x) => codes.has(x));
+  if (MAKES_QUANTIZED.has(n.opType) || (MOVES_CODES.has(n.opType) && readsQuantized)) return 'quantized';
+  if (n.opType === 'Cast') {
+    const to = n.attribute.find((a) => a.name === 'to')?.i;
+    if (readsQuantized) return 'codes';
+    if (readsCodes) return to === FLOAT_TYPE ? 'codes' : 'quantized';
+  }
+  return CODES_STEPS.has(n.opType) && readsCodes ? 'codes' : undefined;
+}
+
 /**
  * The live nodes the importer would refuse, in file order: a foreign domain; an op in neither of
  * its tables; an op it evaluates only at load (FOLD_ONLY_OPS) whose input is computed from the
@@ -152,7 +177,10 @@ const SHAPE_READERS = new Set(['Shape', 'Size']);
 function unsupportedNodes(graph: OnnxGraph, live: ReadonlySet<number>): UnsupportedOp[] {
   const dataPath = new Set(SUPPORTED_OPS);
   const foldOnly = new Set(FOLD_ONLY_OPS);
+  const codesOnly = new Set(CODES_ONLY_OPS);
   const known = new Set<string>();
+  const quantized = new Set<string>();
+  const codes = new Set<string>();
   for (const t of graph.initializer) known.add(t.name);
   const unsupported: UnsupportedOp[] = [];
   graph.node.forEach((n, i) => {
@@ -164,6 +192,12 @@ function unsupportedNodes(graph: OnnxGraph, live: ReadonlySet<number>): Unsuppor
     if (!supported) return void unsupported.push({ op: n.opType, node });
     if (SHAPE_READERS.has(n.opType) || computed === undefined) {
       for (const o of n.output) if (o !== '') known.add(o);
+      return;
+    }
+    const kind = quantizedKind(n, quantized, codes);
+    if (kind !== undefined) for (const o of n.output) if (o !== '') (kind === 'quantized' ? quantized : codes).add(o);
+    if (codesOnly.has(n.opType) && kind === undefined) {
+      unsupported.push({ op: n.opType, node, reason: `supported on computed tensors only as the quantized codes of a uint8/int8 tensor, but its input '${computed}' is a float tensor` });
     } else if (!dataPath.has(n.opType)) {
       unsupported.push({ op: n.opType, node, reason: `supported only on constants and tensor shapes (evaluated at load), but its input '${computed}' is computed from the image` });
     }
@@ -182,6 +216,15 @@ export function inspectOnnx(bytes: Uint8Array, probe: FolderProbe | undefined): 
 
   const live = liveNodes(graph);
   const unsupported = unsupportedNodes(graph, live);
+  // A QuantizeLinear of an initializer quantizes a weight, not an activation.
+  const quantOps = graph.node.filter((n, i) => live.has(i) && MAKES_QUANTIZED.has(n.opType) && (n.domain === '' || n.domain === 'ai.onnx') && !initializerNames.has(n.input[0] ?? ''));
+  if (quantOps.length > 0) {
+    const count = (op: string) => quantOps.filter((n) => n.opType === op).length;
+    notes.push(
+      `quantized model (${['QuantizeLinear', 'QLinearConv', 'QLinearMatMul'].map((op) => `${count(op)} ${op}`).join(', ')}): ` +
+        'a session runs it int8 from its own scales and zero points, without calibration',
+    );
+  }
 
   const stored = storedTensors(graph);
   const byDtype = new Map<number, { elements: number; bytes?: number }>();

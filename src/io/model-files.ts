@@ -162,16 +162,19 @@ export function isDirectory(path: string): boolean {
 export class ModelFolder {
   private readonly real: string;
 
-  /** `what` names the folder in messages (the caller gave it, so its path may be shown). */
-  constructor(dir: string, what: string, fail: MakeError) {
+  /**
+   * `what` names the folder in messages (the caller gave it, so its path may be shown); `noun` is
+   * how messages refer to it ("the model's folder", or e.g. "the calibration folder").
+   */
+  constructor(dir: string, what: string, fail: MakeError, private readonly noun = "the model's folder") {
     let s: Stats;
     try {
       this.real = realpathSync(dir);
       s = statSync(this.real);
     } catch (e) {
-      throw fail(`${what}: the model's folder cannot be read (${code(e)})`);
+      throw fail(`${what}: ${noun} cannot be read (${code(e)})`);
     }
-    if (!s.isDirectory()) throw fail(`${what}: the model's folder is not a directory`);
+    if (!s.isDirectory()) throw fail(`${what}: ${noun} is not a directory`);
   }
 
   /**
@@ -201,7 +204,7 @@ export class ModelFolder {
    * folder: each prefix's real path must be inside it before the next component is looked up.
    */
   private resolveInside(relative: string, what: string, fail: MakeError): string {
-    const leaves = () => fail(`${what} leads outside the model's folder (a link to elsewhere, or to nothing); copy the file into the folder instead of linking to it`);
+    const leaves = () => fail(`${what} leads outside ${this.noun} (a link to elsewhere, or to nothing); copy the file into the folder instead of linking to it`);
     let current = this.real;
     for (const part of relative.split('/')) {
       if (part === '' || part === '.') continue;
@@ -219,7 +222,7 @@ export class ModelFolder {
           // absent from the folder
         }
         if (present) throw leaves();
-        throw fail(`${what} is not found in the model's folder; put the file next to the model file, or fix the path`);
+        throw fail(`${what} is not found in ${this.noun}; put the file next to the model file, or fix the path`);
       }
       if (!this.inside(real)) throw leaves();
       current = real;

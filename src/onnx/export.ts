@@ -117,3 +117,6 @@ export function graphToOnnxModel(graph: Graph, weights: ReadonlyMap<string, Floa
 export function exportOnnx(graph: Graph, weights: ReadonlyMap<string, Float32Array>): Uint8Array {
   return encodeModel(graphToOnnxModel(graph, weights));
 }
+
+/** The attribute and ValueInfo dims encoders, for the QDQ exporter (export-qdq.ts). */
+export { attribute as onnxAttribute, dims as onnxDims };

@@ -55,6 +55,8 @@ export function shapeOfInput(c: NodeCtx, i: number): number[] {
       return [n, ch, h + v.pads.top + v.pads.bottom, w + v.pads.left + v.pads.right];
     }
     case 'scaled':
+    case 'quantized':
+    case 'codes':
       return onnxOrder(c.g.shape(v.source));
     case 'matmul':
       return [c.g.shape(v.source)[0], v.outFeatures];

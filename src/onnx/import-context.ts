@@ -12,6 +12,10 @@
  *  - `pad`: a zero Pad, absorbed into the pads of the next Conv / Pool;
  *  - `scaled`: a Mul by a scalar constant, absorbed by an Add as `add(x, y, scale)`;
  *  - `matmul`: a MatMul by an initializer, absorbed with a following bias Add into one `fc`.
+ * A `quantized` value is a uint8/int8 tensor of a quantized model (import-qdq.ts): the Graph value
+ * it quantizes and its (scale, zero point); only DequantizeLinear, the QLinear ops and the ops
+ * that move quantized codes unchanged (MaxPool, Concat, Flatten, …) read it. A `codes` value is
+ * such a tensor Cast to float for integer arithmetic (import-codes.ts).
  */
 
 import { Graph, GraphError, formatShape } from '../graph/graph.js';
@@ -58,12 +62,26 @@ export function onnxOrder(shape: readonly number[]): number[] {
   return shape.length === 4 ? [shape[0], shape[3], shape[1], shape[2]] : [...shape];
 }
 
+/**
+ * The quantisation of a uint8/int8 tensor: real = scale·(q − zeroPoint), q in the file's type.
+ * `zeroPoint` is in that type's range (−128..127 for int8, 0..255 for uint8); the engine's u8
+ * form of the same real values has zero point `zeroPoint + 128` for int8.
+ */
+export interface TensorQuant {
+  /** float32, > 0 and finite. */
+  scale: number;
+  zeroPoint: number;
+  signed: boolean;
+}
+
 export type Val =
   | { kind: 'value'; id: ValueId }
   | { kind: 'const'; tensor: OnnxTensor; what: string }
   | { kind: 'pad'; source: ValueId; pads: Pads; node: string }
   | { kind: 'scaled'; source: ValueId; scale: number; node: string }
   | { kind: 'matmul'; source: ValueId; weight: Float32Array; weightName: string; outFeatures: number; node: string; id?: ValueId }
+  | { kind: 'quantized'; source: ValueId; quant: TensorQuant; node: string }
+  | { kind: 'codes'; source: ValueId; quant: TensorQuant; offset: number; rounded: boolean; node: string }
   | { kind: 'unavailable'; reason: string };
 
 /**
@@ -99,6 +117,20 @@ export class Importer {
    * model needs there, and it is checked against `maxWeightBytes` before anything is decoded.
    */
   private weightBytesUsed = 0;
+  /**
+   * The quantisation a uint8/int8 tensor of the file gives each Graph value, and the node that
+   * gave it (import-qdq.ts): the activation ranges of a quantized model.
+   */
+  readonly activationQuant = new Map<ValueId, { quant: TensorQuant; node: string }>();
+  /** The relu a zero-point-0 quantisation of each value stands for (import-qdq.ts), made once. */
+  readonly quantRelu = new Map<ValueId, ValueId>();
+  /**
+   * Weights dequantized from symmetric int8 (zero point 0) with one scale, or one per index of
+   * axis 0 (the output channel of an OIHW or [out, in] weight): the file's scales (import-qdq.ts).
+   */
+  readonly int8WeightScales = new WeakMap<Float32Array, { perTensor: boolean; scales: Float32Array }>();
+  /** The quantisation each DequantizeLinear of an activation read, by its output name (a graph output saturates at it). */
+  readonly dequantizedNames = new Map<string, TensorQuant>();
 
   constructor(
     readonly opset: number,
@@ -337,6 +369,16 @@ export class NodeCtx {
           });
         }
         return v.id;
+      case 'quantized':
+        throw this.fail(
+          `input '${this.inputName(i)}' is the ${v.quant.signed ? 'int8' : 'uint8'} tensor of '${v.node}' (quantized), which this op cannot read; ` +
+            'supported readers of a quantized tensor: DequantizeLinear, QLinearConv, QLinearMatMul, MaxPool, Concat, Flatten, Reshape, Squeeze, Transpose, Identity, Cast',
+        );
+      case 'codes':
+        throw this.fail(
+          `input '${this.inputName(i)}' holds the quantized codes Cast to float by '${v.node}', which this op cannot read; ` +
+            'supported on codes: Add/Sub of a scalar, AveragePool, GlobalAveragePool, Floor, Round, Cast back to uint8/int8',
+        );
       case 'unavailable':
         throw this.fail(`input '${this.inputName(i)}' is not available: ${v.reason}`);
     }

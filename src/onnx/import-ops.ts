@@ -6,84 +6,31 @@
  */
 
 import { formatShape } from '../graph/graph.js';
-import type { Padding, Pads } from '../graph/geometry.js';
+import type { Pads } from '../graph/geometry.js';
 import type { ValueId } from '../graph/nodes.js';
+import { addConv, isZeroPads as isZero, noDilation, transpose, windowPadding } from './import-conv.js';
 import { AXIS, decimalOfFloat32, FLAG, PAD, SIZE, type NodeCtx, type Val } from './import-context.js';
 import { DataType, type OnnxTensor } from './onnx-proto.js';
 import { flatten, reshape, squeeze, transposeOp, unsqueeze } from './import-layout.js';
+import { CODES_OPS, codesArithmetic, onCodes } from './import-codes.js';
+import { onQuantized, QDQ_OPS } from './import-qdq.js';
 import { float32Tensor } from './tensor.js';
 
 type Handler = (c: NodeCtx) => void;
-
-const isZero = (p: Pads) => p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0;
-
-/** Padding of a Conv/Pool from auto_pad / pads, plus the pads of a zero Pad folded into it. */
-function windowPadding(c: NodeCtx, folded: Pads): Padding {
-  const autoPad = c.string('auto_pad', 'NOTSET');
-  const p = c.intList('pads', 4, PAD, [0, 0, 0, 0]);
-  const own: Pads = { top: p[0], left: p[1], bottom: p[2], right: p[3] };
-  switch (autoPad) {
-    case 'NOTSET':
-      return { top: own.top + folded.top, left: own.left + folded.left, bottom: own.bottom + folded.bottom, right: own.right + folded.right };
-    case 'VALID':
-      if (!isZero(own)) throw c.fail(`auto_pad VALID with pads [${p.join(', ')}] is contradictory`);
-      return { ...folded };
-    case 'SAME_UPPER':
-    case 'SAME_LOWER':
-      if (!isZero(folded)) throw c.fail(`auto_pad ${autoPad} after a Pad cannot be folded; export with explicit pads`);
-      if (!isZero(own)) throw c.fail(`auto_pad ${autoPad} with pads [${p.join(', ')}] is contradictory`);
-      return autoPad === 'SAME_UPPER' ? 'same' : 'same_lower';
-    default:
-      throw c.fail(`attribute 'auto_pad' = '${autoPad}' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
-  }
-}
-
-function noDilation(c: NodeCtx): void {
-  const d = c.intList('dilations', 2, SIZE, [1, 1]);
-  if (d[0] !== 1 || d[1] !== 1) throw c.fail(`attribute 'dilations' = [${d.join(', ')}] is not supported; supported: [1, 1]`);
-}
 
 function flag(c: NodeCtx, name: string): boolean {
   return c.int(name, 0, FLAG) === 1;
 }
 
-/** [rows, cols] row-major → [cols, rows] row-major. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
-  return out;
-}
-
 function conv(c: NodeCtx): void {
   c.attributes(['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']);
-  const { id: x, pads: folded } = c.paddedValue(0);
-  const [, , , channels] = c.featureMap(x);
+  const x = c.paddedValue(0);
   const w = c.constant(1);
-  if (w.dims.length !== 4) throw c.fail(`weight '${w.name}' must be 4-D [out, in/group, kH, kW], got dims [${w.dims.join(', ')}]`);
-  const [outChannels, inPerGroup, kernelH, kernelW] = w.dims;
-  const kernel = c.intList('kernel_shape', 2, SIZE, [kernelH, kernelW]);
-  if (kernel[0] !== kernelH || kernel[1] !== kernelW) {
-    throw c.fail(`kernel_shape [${kernel.join(', ')}] disagrees with weight '${w.name}' dims [${w.dims.join(', ')}]`);
-  }
-  const [strideH, strideW] = c.intList('strides', 2, SIZE, [1, 1]);
-  noDilation(c);
-  const group = c.int('group', 1, SIZE);
-  if (group !== 1 && group !== channels) {
-    throw c.fail(`attribute 'group' = ${group} is not supported; supported: 1, or the input channels (${channels}) for a depthwise conv`);
-  }
-  if (inPerGroup * group !== channels) {
-    throw c.fail(`weight '${w.name}' dims [${w.dims.join(', ')}] with group ${group} needs ${inPerGroup * group} input channels; the input ${c.onnxShape(x)} has ${channels}`);
-  }
-  if (group !== 1 && outChannels % channels !== 0) {
-    throw c.fail(`a depthwise conv needs output channels (${outChannels}) to be a multiple of the input channels (${channels})`);
-  }
-  const padding = windowPadding(c, folded);
-  const weight = c.imp.addWeight(c.inputName(1), c.floats(w, 'weight'));
   const b = c.optionalConstant(2);
-  const bias = b === undefined ? undefined : c.imp.addWeight(c.inputName(2), c.floats(b, 'bias'));
-  c.result(c.graph(() => c.g.conv(c.graphName(), x, {
-    outChannels, kernelH, kernelW, strideH, strideW, padding, groups: group, weight, ...(bias !== undefined ? { bias } : {}),
-  })));
+  c.result(addConv(c, x, {
+    dims: w.dims, weightName: c.inputName(1), weight: () => c.floats(w, 'weight'),
+    ...(b !== undefined ? { bias: { name: c.inputName(2), data: () => c.floats(b, 'bias') } } : {}),
+  }));
 }
 
 function pool(kind: 'max' | 'avg'): Handler {
@@ -196,6 +143,7 @@ function concat(c: NodeCtx): void {
 
 function add(c: NodeCtx): void {
   c.attributes([]);
+  if (codesArithmetic(c, 'Add')) return;
   const a = c.pending(0);
   const b = c.pending(1);
   if (a.kind === 'scaled' || b.kind === 'scaled') {
@@ -429,11 +377,15 @@ function softmax(c: NodeCtx): void {
 /** Handlers by op type (default domain 'ai.onnx'). */
 export const OPS: Readonly<Record<string, Handler>> = {
   Conv: conv, BatchNormalization: batchNormalization, Relu: relu, Clip: clip,
-  MaxPool: pool('max'), AveragePool: pool('avg'), GlobalAveragePool: globalAveragePool,
-  Concat: concat, Add: add, Mul: mul, Pad: pad, Constant: constant,
-  Flatten: flatten, Reshape: reshape, Gemm: gemm, MatMul: matMul,
+  MaxPool: onQuantized(pool('max')), AveragePool: onCodes(pool('avg')), GlobalAveragePool: onCodes(globalAveragePool),
+  Concat: onQuantized(concat), Add: add, Mul: mul, Pad: pad, Constant: constant,
+  Flatten: onQuantized(flatten), Reshape: onQuantized(reshape), Gemm: gemm, MatMul: matMul,
   LRN: lrn, Dropout: dropout, Identity: identity, Softmax: softmax, Sum: sum,
-  Squeeze: squeeze, Unsqueeze: unsqueeze, Transpose: transposeOp,
+  Squeeze: onQuantized(squeeze), Unsqueeze: unsqueeze, Transpose: onQuantized(transposeOp),
+  // Quantized models (import-qdq.ts); the ops above marked onQuantized also move uint8/int8 codes.
+  ...QDQ_OPS,
+  // Integer arithmetic on quantized codes (import-codes.ts), as the QDQ export writes a u8 average pool.
+  ...CODES_OPS,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OPS);

@@ -14,16 +14,22 @@
  * - Weights are named after their initializers (`onnx::Conv_542`, or state-dict names), conv
  *   OIHW, fc [out, in] (Gemm transB 0 and MatMul weights are transposed once here).
  * - Only nodes that lead to a graph output are imported.
+ * - A quantized model (QuantizeLinear/DequantizeLinear around Conv/Gemm/MatMul, QLinearConv,
+ *   QLinearMatMul; import-qdq.ts says what it must quantize) imports as its float graph with
+ *   weights dequantized, plus `quantization.ranges`, the activation ranges its scales and zero
+ *   points cover: `createSession({ onnx })` runs it int8 from them, without calibration.
  * - Any op, attribute or pattern outside the supported set throws an `OnnxImportError` naming the
  *   node, the op, the attribute and what is supported; a malformed or non-ONNX file throws an
  *   `OnnxFormatError` naming the problem (onnx-proto.ts).
  */
 
 import type { Graph } from '../graph/graph.js';
+import type { ValueRange } from '../graph/int8/quant-params.js';
 import type { ValueId } from '../graph/nodes.js';
 import { foldNode, FOLD_ONLY_OPS } from './fold.js';
 import { Importer, MAX_ONNX_NODES, MAX_WEIGHT_BYTES, NodeCtx, onnxOrder, OnnxImportError } from './import-context.js';
 import { OPS, SUPPORTED_OPS } from './import-ops.js';
+import { quantizationOf, saturatedOutput } from './import-qdq.js';
 import { nhwcInputTranspose, nhwcInputTransposes } from './import-layout.js';
 import { decodeModel, OnnxFormatError, type OnnxDim, type OnnxGraph, type OnnxValueInfo } from './onnx-proto.js';
 import { checkExternalLocation, dataTypeName, type ExternalDataReader } from './tensor.js';
@@ -81,6 +87,15 @@ export interface ImportedOnnx {
   /** The ai.onnx opset the file imports. */
   opset: number;
   producer: string;
+  /**
+   * A quantized model (QuantizeLinear/DequantizeLinear pairs, QLinearConv, QLinearMatMul): the
+   * float range each quantized activation's (scale, zero point) covers, by graph value — the
+   * session compiles it to int8 from these instead of calibrating. Weights are dequantized into
+   * `weights`; `weightScales` holds, by weight name, the file's per-output-channel scales of the
+   * symmetric int8 ones (zero point 0), which the int8 packer could take instead of re-deriving
+   * max|w|/127 (see import-qdq.ts). Absent for a float model.
+   */
+  quantization?: { ranges: Map<ValueId, ValueRange>; weightScales: Map<string, Float32Array> };
 }
 
 const MAX_DIM = 1 << 20;
@@ -118,7 +133,11 @@ function graphInput(graph: OnnxGraph): OnnxValueInfo {
   }
   const input = real[0];
   if (input.elemType !== undefined && input.elemType !== 1) {
-    throw new OnnxImportError(`input '${input.name}' is ${dataTypeName(input.elemType)}; supported: FLOAT`);
+    const dq = graph.node.find((n) => n.opType === 'DequantizeLinear' && n.input[0] === input.name);
+    throw new OnnxImportError(
+      `input '${input.name}' is ${dataTypeName(input.elemType)}; supported: FLOAT` +
+        (dq === undefined ? '' : ` (DequantizeLinear '${dq.name || dq.output[0]}' reads it: a quantized model must take a float input and quantize it with QuantizeLinear)`),
+    );
   }
   if (input.shape === undefined || (input.shape.length !== 4 && input.shape.length !== 2)) {
     const got = input.shape ? `${input.shape.length}-D [${input.shape.map(dimText).join(', ')}]` : 'no shape';
@@ -272,13 +291,15 @@ export function importOnnxBytes(bytes: Uint8Array, options: OnnxBytesImportOptio
   const outputs = graph.output.map((info) => {
     const v = imp.values.get(info.name);
     if (v === undefined) throw new OnnxImportError(`graph output '${info.name}' is not produced by any node`);
-    const id: ValueId = new NodeCtx(imp, { name: info.name, opType: 'graph output', domain: '', input: [info.name], output: [], attribute: [] }, -1).value(0);
+    const read: ValueId = new NodeCtx(imp, { name: info.name, opType: 'graph output', domain: '', input: [info.name], output: [], attribute: [] }, -1).value(0);
+    const id = saturatedOutput(imp, info.name, read);
     imp.g.markOutput(id);
     const out = tensorInfo(info.name, imp.g.shape(id));
     checkDeclaredOutput(info, out.shape, bound.resized);
     return out;
   });
 
+  const quantization = quantizationOf(imp);
   return {
     graph: imp.g,
     weights: imp.weights,
@@ -286,6 +307,7 @@ export function importOnnxBytes(bytes: Uint8Array, options: OnnxBytesImportOptio
     outputs,
     opset,
     producer: `${model.producerName} ${model.producerVersion}`.trim(),
+    ...(quantization ? { quantization } : {}),
   };
 }
 

@@ -197,6 +197,41 @@ export function tensorToInts(t: OnnxTensor, what: string, readExternal?: Externa
   }
 }
 
+/**
+ * An INT8, UINT8 or INT32 tensor (quantized weights, biases and zero points) as an Int32Array:
+ * one typed array for any size, where `tensorToInts` builds a number[]. Throws for other types.
+ */
+export function quantizedInts(t: OnnxTensor, what: string, readExternal?: ExternalDataReader): Int32Array {
+  if (t.dataType !== DataType.INT8 && t.dataType !== DataType.UINT8 && t.dataType !== DataType.INT32) {
+    throw new OnnxFormatError(`${what}: expected an INT8, UINT8 or INT32 tensor, got ${dataTypeName(t.dataType)}`);
+  }
+  const count = elementCount(t, what);
+  const raw = rawBytes(t, what, readExternal);
+  if (raw === undefined) {
+    checkCount(t.int32Data.length, count, 'int32_data', t, what);
+    const out = Int32Array.from(t.int32Data);
+    // int32_data holds int8/uint8 elements widened; a value outside the type is a corrupt file.
+    const [lo, hi] = t.dataType === DataType.INT8 ? [-128, 127] : t.dataType === DataType.UINT8 ? [0, 255] : [-(2 ** 31), 2 ** 31 - 1];
+    for (let i = 0; i < count; i++) {
+      if (t.int32Data[i] < lo || t.int32Data[i] > hi) throw new OnnxFormatError(`${what}: int32_data holds ${t.int32Data[i]}, outside ${dataTypeName(t.dataType)}`);
+    }
+    return out;
+  }
+  checkBytes(raw, count, t, what);
+  switch (t.dataType) {
+    case DataType.INT8:
+      return Int32Array.from(new Int8Array(raw.buffer, raw.byteOffset, count));
+    case DataType.UINT8:
+      return Int32Array.from(raw.subarray(0, count));
+    default: {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) out[i] = view.getInt32(4 * i, true);
+      return out;
+    }
+  }
+}
+
 /** A float32 tensor with `raw_data` (little-endian), as the exporter writes initializers; `data` is not copied on little-endian hosts. */
 export function float32Tensor(name: string, dims: readonly number[], data: Float32Array): OnnxTensor {
   let raw: Uint8Array;

@@ -19,13 +19,17 @@ import { flatten, flattenSteps } from './flatten.js';
 import { globalAvgPool, globalAvgPoolSteps } from './global-avg-pool.js';
 import { input } from './input.js';
 import { lrn, lrnSteps } from './lrn.js';
-import type { OpDef, StepBuilder } from './op-def.js';
+import type { Int8Form, OpDef, StepBuilder } from './op-def.js';
 import { avgPool, avgPoolSteps, maxPool, maxPoolSteps } from './pool.js';
 import { clampSteps, relu } from './relu.js';
+import { dequantizeSteps, quantizeSteps } from './quantize.js';
 import { softmax, softmaxSteps } from './softmax.js';
+import { depthwiseLayer } from '../graph/algorithm.js';
+import { i8ConvSteps, u8GlobalAvgPoolSteps, u8PoolSteps } from '../graph/int8/steps-int8.js';
 
 export type OpTable = { readonly [K in NodeKind]: OpDef<K, never> };
 export type StepTable = { readonly [E in OpKind]: StepBuilder<E> };
+export type Int8Table = { readonly [E in OpKind]: Int8Form<E> };
 
 /** `satisfies` keeps each entry's own spec type (the graph builder's methods take it). */
 export const OPS = {
@@ -44,8 +48,30 @@ export const STEP_BUILDERS: StepTable = {
   globalAvgPool: globalAvgPoolSteps,
   lrn: lrnSteps,
   softmax: softmaxSteps,
+  quantize: quantizeSteps,
+  dequantize: dequantizeSteps,
 };
 
+/**
+ * How each engine op kind runs in an int8 program: on u8 values (dense convs and FC layers as
+ * int8 GEMMs, max/avg/global pools), in f32 between a dequantize and a quantize, or on either
+ * (aliases and the conversions themselves). See docs/architecture.md, "Int8 programs".
+ */
+export const INT8_FORMS: Int8Table = {
+  conv: { steps: i8ConvSteps, accepts: (op) => depthwiseLayer(op.parts[0].layer) === undefined },
+  maxPool: { steps: u8PoolSteps },
+  avgPool: { steps: u8PoolSteps },
+  globalAvgPool: { steps: u8GlobalAvgPoolSteps },
+  flatten: 'either',
+  quantize: 'either',
+  dequantize: 'either',
+  batchNorm: 'f32',
+  clamp: 'f32',
+  add: 'f32',
+  concat: 'f32',
+  lrn: 'f32',
+  softmax: 'f32',
+};
 /** The definition of `node`'s kind; throws for a kind outside NodeKind. */
 export function opDef<K extends NodeKind>(node: NodeOf<K>): OpDef<K, never> {
   const def = Object.hasOwn(OPS, node.kind) ? (OPS[node.kind] as OpDef<K, never>) : undefined;

@@ -16,6 +16,7 @@ import {
   formatShape, GraphError, type NodeKind, type NodeOf, type Shape, type ValueId, type WeightRole, type WindowParams,
 } from '../graph/nodes.js';
 import type { Op, OpKind } from '../graph/ops.js';
+import type { Int8StepContext } from '../graph/int8/steps-int8.js';
 import type { StepContext, StepInputs } from '../graph/steps.js';
 
 /** A node of kind K before the graph gives it its id. */
@@ -85,6 +86,22 @@ export interface OpDef<K extends NodeKind, S = void> {
 
 /** The kernel steps of one engine op of kind E; `inputs` carries its packed weights (and a conv op's algorithm). */
 export type StepBuilder<E extends OpKind> = (op: Extract<Op, { kind: E }>, inputs: StepInputs, c: StepContext) => Step[];
+
+/** The kernel steps of an engine op of kind E on u8 values (an int8 program). */
+export type Int8StepBuilder<E extends OpKind> = (op: Extract<Op, { kind: E }>, inputs: StepInputs, c: Int8StepContext) => Step[];
+
+/**
+ * How an engine op kind runs in an int8 program (src/graph/int8/lower-int8.ts):
+ *  - `{ steps, accepts? }`: on u8 values by `steps` (every op of the kind, or those `accepts` takes;
+ *    the rest run in f32);
+ *  - `'f32'`: on f32 values, with its u8 inputs dequantized and its outputs quantized around it;
+ *  - `'either'`: no element type of its own — an alias (flatten) or a conversion — built by its
+ *    f32 step builder on whatever its values hold.
+ */
+export type Int8Form<E extends OpKind> =
+  | { steps: Int8StepBuilder<E>; accepts?: (op: Extract<Op, { kind: E }>) => boolean }
+  | 'f32'
+  | 'either';
 
 /** The engine op of a node that maps to one kernel step family with no fusion state (graph/ops.ts `NodeOp`). */
 export function nodeOp<K extends NodeKind>(node: NodeOf<K>): [{ kind: K; name: string; node: NodeOf<K>; input: ValueId; output: ValueId }] {

@@ -49,6 +49,10 @@ describe('inception-wasm bench', () => {
     ['model, threads, runs, peers', { model: 'googlenet', threads: '1,2', runs: '3', peers: true }, ['--model', 'googlenet', '--threads', '1,2', '--runs', '3', '--peers']],
     ['no peers, json, relaxed SIMD', { 'no-peers': true, json: true, 'relaxed-simd': true }, ['--no-peers', '--json', '--relaxed-simd']],
     ['where to and from', { out: '/tmp/x', name: 'n', ours: 'dist' }, ['--ours', 'dist', '--out', '/tmp/x', '--name', 'n']],
+    [
+      'int8 rows in the browser', { precision: 'f32,int8', 'int8-tolerance': '0.05', calibration: '3', browser: true, chromium: '/usr/bin/chromium' },
+      ['--precision', 'f32,int8', '--int8-tolerance', '0.05', '--calibration', '3', '--chromium', '/usr/bin/chromium', '--browser'],
+    ],
   ])('passes its options to bench/run.ts: %s', (_name, values, argv) => {
     expect(benchArgv(values)).toEqual(argv);
     expect(() => parseBenchArgs(argv)).not.toThrow();

@@ -137,7 +137,7 @@ describe('task split by thread count', () => {
     await features();
     const g = buildNetwork('inception_resnet_v2', { inputSize: 139 });
     const weights = seededWeights(g.weights, 7);
-    const panelsOf = (s: Step) => (s.kind === 'conv' ? s.outputs.map((o) => o.panelEnd - o.panelStart) : [Math.ceil(s.out.channels / 8)]);
+    const panelsOf = (s: Step) => (s.kind === 'conv' || s.kind === 'i8conv' ? s.outputs.map((o) => o.panelEnd - o.panelStart) : [Math.ceil(s.out.channels / 8)]);
     const compiledModule = await compileKernelModule({ build: 'baseline', shared: false });
     const splits = (threads: number) => {
       const arena = new Arena({ shared: false });

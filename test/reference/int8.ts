@@ -79,6 +79,54 @@ export function i8GemmRef(
   return out;
 }
 
+/** What i8GemmF32Ref saw, so a test can show its grid reaches each rule of the epilogue. */
+export interface I8GemmF32Stats {
+  /** Outputs set by lo, by hi (a product strictly beyond the bound). */
+  clampedLo: number;
+  clampedHi: number;
+  nan: number;
+  negZero: number;
+  infinite: number;
+  /** Sums whose acc + bias left i32 and wrapped. */
+  wrapped: number;
+}
+
+/**
+ * i8_gemm_f32's contract: out[i][j] = min(max(f32(y)·f32(scale[j]), lo), hi) as f32, where
+ * y = Σ_k (a − aZero)·w + bias wrapped to i32 (exact in JS numbers for k ≤ 65536, then `| 0`),
+ * max(x, lo) = x < lo ? lo : x and min(x, hi) = hi < x ? hi : x (NaN passes, −0 stays −0), lo and
+ * hi taken as f32. a `[m][k]` u8, w `[k][n]` i8, bias `[n]` i32 (or none), scale `[n]` f32.
+ */
+export function i8GemmF32Ref(
+  a: ArrayLike<number>, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, scale: ArrayLike<number>,
+  m: number, n: number, k: number, aZero: number, lo: number, hi: number, stats?: I8GemmF32Stats,
+): Float32Array {
+  const out = new Float32Array(m * n);
+  const loF = f32(lo);
+  const hiF = f32(hi);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let kk = 0; kk < k; kk++) acc += (a[i * k + kk] - aZero) * w[kk * n + j];
+      const exact = acc + (bias ? bias[j] : 0);
+      const y = exact | 0;
+      const x = f32(f32(y) * f32(scale[j]));
+      const atLeastLo = x < loF ? loF : x;
+      const v = hiF < atLeastLo ? hiF : atLeastLo;
+      out[i * n + j] = v;
+      if (stats) {
+        if (y !== exact) stats.wrapped++;
+        if (x < loF) stats.clampedLo++;
+        if (hiF < atLeastLo) stats.clampedHi++;
+        if (Number.isNaN(v)) stats.nan++;
+        if (Object.is(v, -0)) stats.negZero++;
+        if (v === Infinity || v === -Infinity) stats.infinite++;
+      }
+    }
+  }
+  return out;
+}
+
 /** OIHW i8 weights → `[k][n]` with k = (ky·kernelW + kx)·inChannels + ci (the u8_im2col row order). */
 export function i8WeightsKN(src: ArrayLike<number>, outChannels: number, inChannels: number, kernelH: number, kernelW: number): Int8Array {
   const k = kernelH * kernelW * inChannels;
@@ -245,4 +293,79 @@ export function dequantizeRef(q: ArrayLike<number>, scale: number, zero: number)
   const s = f32(scale);
   for (let i = 0; i < q.length; i++) out[i] = f32((q[i] - zero) * s);
   return out;
+}
+
+/** The contents of packed int8 GEMM panels: weights `[k][n]`, bias, column sums and scales `[n]`. */
+export interface I8Panels {
+  w: Int8Array;
+  bias: Int32Array;
+  colSum: Int32Array;
+  scale: Float32Array;
+}
+
+/**
+ * Reads `ceil(n/8)` packed panels of depth k (the layout `packI8PanelsRef` writes: per panel bias
+ * i32[8], colSum i32[8], scale f32[8], then ceil(k/2) k-pairs of [8][2] i8) back into dense
+ * arrays, so a reference can run on exactly the weights a program holds.
+ */
+export function unpackI8PanelsRef(packed: Uint8Array, k: number, n: number): I8Panels {
+  const panelBytes = 96 + 16 * Math.ceil(k / 2);
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  const out: I8Panels = { w: new Int8Array(k * n), bias: new Int32Array(n), colSum: new Int32Array(n), scale: new Float32Array(n) };
+  for (let col = 0; col < n; col++) {
+    const base = (col >> 3) * panelBytes;
+    const j = col & 7;
+    out.bias[col] = view.getInt32(base + 4 * j, true);
+    out.colSum[col] = view.getInt32(base + 32 + 4 * j, true);
+    out.scale[col] = view.getFloat32(base + 64 + 4 * j, true);
+    for (let kk = 0; kk < k; kk++) out.w[kk * n + col] = view.getInt8(base + 96 + (kk >> 1) * 16 + 2 * j + (kk & 1));
+  }
+  return out;
+}
+
+/** A conv/FC layer's f32 parameters and the quantisation around it, as pack-int8.ts takes them. */
+export interface LayerToQuantize {
+  /** OIHW `[out][depth]` (FC `[out][in]`). */
+  weight: Float32Array;
+  bias?: Float32Array;
+  bn?: { gamma?: Float32Array; beta?: Float32Array; mean: Float32Array; var: Float32Array; eps: number };
+  outChannels: number;
+  depth: number;
+  inputScale: number;
+  /** Undefined: the layer writes f32 (the requantize factor is then to real values). */
+  outputScale?: number;
+  residualScale?: number;
+}
+
+/**
+ * The int8 layer contract of src/graph/int8/pack-int8.ts, written from its formulas in f64:
+ * BatchNorm folded (s = γ/√(var + ε), w' = w·s, b' = (b − mean)·s + β), per-output-channel
+ * symmetric weights sW = f32(max|w'|/127) (1 for an all-zero channel), q = round(w'/sW) in
+ * [−127, 127], bias round(b'/(sIn·sW)) as i32, requantize factor f32(f32(sIn·sW)/sOut) for a u8
+ * output without residual (onnxruntime's f32 order), f32(sIn·sW·r/sOut) with residual scale r,
+ * f32(sIn·sW) for an f32 output.
+ * Returns OIHW i8 weights (`i8WeightsKN` reorders them), the i32 bias, the factors and sW.
+ */
+export function quantizeLayerRef(l: LayerToQuantize): { q: Int8Array; bias: Int32Array; scale: Float32Array; weightScales: Float32Array } {
+  const { outChannels: n, depth: k } = l;
+  const q = new Int8Array(n * k);
+  const bias = new Int32Array(n);
+  const scale = new Float32Array(n);
+  const weightScales = new Float32Array(n);
+  for (let o = 0; o < n; o++) {
+    const s = l.bn ? (l.bn.gamma ? l.bn.gamma[o] : 1) / Math.sqrt(l.bn.var[o] + l.bn.eps) : 1;
+    let most = 0;
+    for (let i = 0; i < k; i++) most = Math.max(most, Math.abs(l.weight[o * k + i] * s));
+    const sW = f32(most > 0 ? most / 127 : 1);
+    weightScales[o] = sW;
+    for (let i = 0; i < k; i++) q[o * k + i] = Math.max(-127, Math.min(127, Math.round((l.weight[o * k + i] * s) / sW)));
+    const folded = l.bn ? ((l.bias ? l.bias[o] : 0) - l.bn.mean[o]) * s + (l.bn.beta ? l.bn.beta[o] : 0) : (l.bias ? l.bias[o] : 0);
+    bias[o] = Math.round(folded / (l.inputScale * sW));
+    scale[o] = l.outputScale === undefined
+      ? f32(l.inputScale * sW)
+      : l.residualScale !== undefined
+        ? f32((l.inputScale * sW * l.residualScale) / l.outputScale)
+        : f32(f32(l.inputScale * sW) / l.outputScale);
+  }
+  return { q, bias, scale, weightScales };
 }

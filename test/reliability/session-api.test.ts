@@ -111,7 +111,8 @@ describe('run() captures its input when called', () => {
 describe('createSession options are checked', () => {
   const cases: { case: string; options: object; message: RegExp }[] = [
     { case: 'a misspelt key (thread)', options: { ...small, thread: 2 }, message: /unknown option 'thread' of createSession\(\); did you mean 'threads'\?/ },
-    { case: 'a key with no near name (precison)', options: { ...small, precison: 'int8' }, message: /unknown option 'precison' of createSession\(\); valid options: model, variant/ },
+    { case: 'a key with no near name (verbosity)', options: { ...small, verbosity: 2 }, message: /unknown option 'verbosity' of createSession\(\); valid options: model, variant/ },
+    { case: 'a misspelled precision', options: { ...small, precison: 'int8' }, message: /unknown option 'precison' of createSession\(\); did you mean 'precision'\?/ },
     { case: "variant '__proto__'", options: { ...small, variant: '__proto__' }, message: /network 'googlenet' has no variant '__proto__'; known: torchvision, caffe, tf/ },
     { case: "variant 'constructor'", options: { ...small, variant: 'constructor' }, message: /has no variant 'constructor'; known: torchvision, caffe, tf/ },
     { case: "model '__proto__'", options: { ...small, model: '__proto__' }, message: /unknown network '__proto__'; known: googlenet/ },

@@ -1,7 +1,8 @@
 /**
  * Typed access to the 8-bit kernels: u8 × i8 GEMM with its requantize epilogue and weight
- * packing, u8 im2col, u8 pooling, and f32 ↔ u8 quantisation (contracts in assembly/i8-gemm.ts,
- * i8-pack.ts, i8-im2col.ts, u8-pool.ts, quantize.ts), plus the host-side sizes that go with them.
+ * packing, u8 im2col, int8 Winograd F(2×2, 3×3) on the same packed weights, u8 pooling, and
+ * f32 ↔ u8 quantisation (contracts in assembly/i8-gemm.ts, i8-pack.ts, i8-im2col.ts,
+ * i8-winograd.ts, u8-pool.ts, quantize.ts), plus the host-side sizes that go with them.
  * Pointers are byte offsets into the kernel memory, strides bytes. Every kernel is integer-exact:
  * the same bytes in every build and for every split of rows, panels or channels.
  */
@@ -29,6 +30,23 @@ export interface Int8Kernels {
     m: number, panelStart: number, panelEnd: number, n: number,
     aPackPtr: number,
   ): void;
+  /**
+   * The sums of `i8_gemm` with an f32 epilogue (a quantized network's classifier): C[i][j] =
+   * min(max(f32(y) · scale[j], lo), hi) as f32, y = Σ_k (A[i][k] − aZero)·W[k][j] + bias[j] in i32
+   * (wrapping as i8_gemm), one f32 multiply (never fused), max(x, lo) = x < lo ? lo : x and
+   * min(x, hi) = hi < x ? hi : x, so NaN (only from a non-finite scale) is stored as NaN (sign and
+   * payload the CPU's) and −0 stays −0 at lo = 0. C is `[m][n]` f32 at `cRowStrideBytes` (≥ 4n,
+   * no alignment needed). Rows, panels, weights, scratch (`i8_gemm_pack_bytes`) and limits as
+   * `i8_gemm`; lo ≤ hi (±Infinity allowed, no NaN). Every split of rows or panels gives the same
+   * bits.
+   */
+  i8_gemm_f32(
+    aPtr: number, aRowStrideBytes: number, aZero: number,
+    wPackedPtr: number, k: number,
+    cPtr: number, cRowStrideBytes: number, lo: number, hi: number,
+    m: number, panelStart: number, panelEnd: number, n: number,
+    aPackPtr: number,
+  ): void;
   /** Scratch bytes i8_gemm needs at `aPackPtr` for m rows of depth k (0 when m < 1 or k outside [1, 65536]). */
   i8_gemm_pack_bytes(m: number, k: number): number;
   /** Bytes of one packed panel of depth k (96 + 16·ceil(k/2)). */
@@ -46,6 +64,82 @@ export interface Int8Kernels {
     biasPtr: number, scalePtr: number,
     dstPtr: number,
   ): void;
+  /**
+   * int8 Winograd F(2×2, 3×3) (`tile` 2) or F(4×4, 3×3) (`tile` 4) input transform
+   * (assembly/i8-winograd.ts): V = Bᵀ (x − zero) B of the output tiles of tile rows
+   * [tyStart, tyEnd) of one u8 image, as (tile + 2)² i16 matrices `vMatrixStrideBytes` apart
+   * (≥ `i8WinogradVBytes(T, channels)`, T = tiles). 2 ≤ channels ≤ `i8WinogradMaxChannels(tile)`.
+   */
+  i8_winograd_input_3x3(
+    tile: number, inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
+    padTop: number, padLeft: number, zero: number, tilesW: number, tyStart: number, tyEnd: number,
+    vPtr: number, vMatrixStrideBytes: number,
+  ): void;
+  /**
+   * The rest of an int8 Winograd task for panels [panelStart, panelEnd) of the conv's i8_gemm
+   * panels (K = 9·channels, channels even): U′ per panel, (tile + 2)² i16 GEMMs, the output
+   * transform and i8_gemm's requantize epilogue into the in-range pixels of the tiles; output
+   * pixel (oy, ox), global column j at `cPtr + (oy·outW + ox)·cPixelStrideBytes + j` (`resPtr`
+   * likewise, 0 = none). The same bytes as u8_im2col + i8_gemm. `scratchPtr`:
+   * `i8WinogradScratchBytes(tile, T, channels)` bytes.
+   */
+  i8_winograd_3x3(
+    tile: number, vPtr: number, vMatrixStrideBytes: number, channels: number,
+    wPackedPtr: number, panelStart: number, panelEnd: number, n: number,
+    tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
+    cPtr: number, cPixelStrideBytes: number, outZero: number, lo: number, hi: number,
+    resPtr: number, resPixelStrideBytes: number, resZero: number, resScale: number,
+    scratchPtr: number,
+  ): void;
+  /** `i8_winograd_3x3` with i8_gemm_f32's epilogue (f32 out, 4 bytes per column, clamp [lo, hi]; no residual). */
+  i8_winograd_3x3_f32(
+    tile: number, vPtr: number, vMatrixStrideBytes: number, channels: number,
+    wPackedPtr: number, panelStart: number, panelEnd: number, n: number,
+    tilesW: number, tyStart: number, tyEnd: number, outH: number, outW: number,
+    cPtr: number, cPixelStrideBytes: number, lo: number, hi: number,
+    scratchPtr: number,
+  ): void;
+  /** Largest input channel count of an int8 Winograd tile (`i8WinogradMaxChannels` without an instance). */
+  i8_winograd_max_channels(tile: number): number;
+  /** Bytes of one int8 Winograd V matrix (0 outside the limits); `i8WinogradVBytes` without an instance. */
+  i8_winograd_v_bytes(tile: number, tiles: number, channels: number): number;
+  /** Scratch bytes of `i8_winograd_3x3`; `i8WinogradScratchBytes` without an instance. */
+  i8_winograd_scratch_bytes(tile: number, tiles: number, channels: number): number;
+  /**
+   * int8 1-D Winograd input transform (assembly/i8-winograd-1d.ts): F(2, 7) (r = 7) or F(4, 3)
+   * (r = 3) along lines — position k of line l at `inPtr + l·inLineBytes + k·inStepBytes` — of
+   * lines [line0, line1) of one image, as α (8 or 6) i16 matrices `vMatrixStrideBytes` apart
+   * (≥ `i8WinogradVBytes(T, channels)`). 2 ≤ channels ≤ `i8Winograd1dMaxChannels(r)`.
+   */
+  i8_winograd_input_1d(
+    r: number, inPtr: number, inStepBytes: number, inLineBytes: number, inLen: number, channels: number, pad: number, zero: number,
+    tilesPerLine: number, line0: number, line1: number, vPtr: number, vMatrixStrideBytes: number,
+  ): void;
+  /**
+   * The rest of an int8 1-D Winograd task for panels [panelStart, panelEnd) of the conv's i8_gemm
+   * panels (K = r·channels, channels even), with i8_gemm's requantize epilogue: output position j
+   * of line l, global column k at `cPtr + l·outLineBytes + j·outStepBytes + k` (`resPtr` likewise
+   * with its own steps, 0 = none). `scratchPtr`: `i8Winograd1dScratchBytes(r, T, channels)` bytes.
+   */
+  i8_winograd_1d(
+    r: number, vPtr: number, vMatrixStrideBytes: number, channels: number,
+    wPackedPtr: number, panelStart: number, panelEnd: number, n: number,
+    tilesPerLine: number, line0: number, line1: number, outLen: number,
+    cPtr: number, outStepBytes: number, outLineBytes: number, outZero: number, lo: number, hi: number,
+    resPtr: number, resStepBytes: number, resLineBytes: number, resZero: number, resScale: number,
+    scratchPtr: number,
+  ): void;
+  /** `i8_winograd_1d` with i8_gemm_f32's epilogue (f32 out, 4 bytes per column, clamp [lo, hi]; no residual). */
+  i8_winograd_1d_f32(
+    r: number, vPtr: number, vMatrixStrideBytes: number, channels: number,
+    wPackedPtr: number, panelStart: number, panelEnd: number, n: number,
+    tilesPerLine: number, line0: number, line1: number, outLen: number,
+    cPtr: number, outStepBytes: number, outLineBytes: number, lo: number, hi: number,
+    scratchPtr: number,
+  ): void;
+  i8_winograd_1d_max_channels(r: number): number;
+  i8_winograd_1d_v_bytes(r: number, tiles: number, channels: number): number;
+  i8_winograd_1d_scratch_bytes(r: number, tiles: number, channels: number): number;
   /** u8 NHWC windows of output rows [oyStart, oyEnd) → GEMM rows of K = kh·kw·channels bytes; padding = `padValue`. */
   u8_im2col_nhwc(
     inPtr: number, inPixelStrideBytes: number, inH: number, inW: number, channels: number,
@@ -98,4 +192,51 @@ export function packedI8GemmBytes(n: number, k: number): number {
 /** Integer operations of one int8 GEMM (a multiply-add counts 2, as gemmFlops). */
 export function i8GemmOps(m: number, n: number, k: number): number {
   return 2 * m * n * k;
+}
+
+/** The output tile sides of the int8 Winograd kernels: F(2×2, 3×3) and F(4×4, 3×3). */
+export type I8WinogradTile = 2 | 4;
+
+/**
+ * Most input channels of an int8 Winograd conv: its transformed sums are 4·acc (tile 2) or
+ * 576·acc (tile 4, recovered as 64·acc), exact while 4·9·C·255·128 < 2³¹ (C ≤ 1827) or
+ * 64·9·C·255·128 < 2³¹ (C ≤ 114) (assembly/i8-winograd.ts). The kernels also need C even.
+ */
+export function i8WinogradMaxChannels(tile: I8WinogradTile): number {
+  return tile === 2 ? 1827 : 114;
+}
+
+/** Input channels padded to whole 8-channel groups, as the int8 Winograd kernels lay V and U′ out. */
+function i8WinogradChannels(channels: number): number {
+  return Math.ceil(channels / 8) * 8;
+}
+
+/** Bytes of one int8 Winograd V matrix: ceil(tiles/4) blocks of 8·cp bytes (the kernel's i8_winograd_v_bytes; the same for both tiles). */
+export function i8WinogradVBytes(tiles: number, channels: number): number {
+  return Math.ceil(tiles / 4) * 8 * i8WinogradChannels(channels);
+}
+
+/** Scratch of i8_winograd_3x3: U′ ((tile + 2)² matrices of 16·cp bytes), M′ ((tile + 2)² × ceil(tiles/4) 4 × 8 i32 tiles) and one tile's accumulators. */
+export function i8WinogradScratchBytes(tile: I8WinogradTile, tiles: number, channels: number): number {
+  const matrices = (tile + 2) ** 2;
+  return matrices * 16 * i8WinogradChannels(channels) + matrices * 128 * Math.ceil(tiles / 4) + 32 * tile * tile;
+}
+
+/** Kernel lengths of the int8 1-D Winograd kernels: F(2, 7) for 1×7 / 7×1, F(4, 3) for 1×3 / 3×1. */
+export type I8Winograd1dR = 3 | 7;
+
+/** Most input channels of an int8 1-D Winograd conv (360·acc or 24·acc recovered as 8·acc: 8·r·C·255·128 < 2³¹); C must also be even. */
+export function i8Winograd1dMaxChannels(r: I8Winograd1dR): number {
+  return r === 7 ? 1174 : 2741;
+}
+
+/** Transformed matrices of an int8 1-D Winograd tile (α = m + r − 1) and its outputs m. */
+export function i8Winograd1dShape(r: I8Winograd1dR): { alpha: number; m: number } {
+  return r === 7 ? { alpha: 8, m: 2 } : { alpha: 6, m: 4 };
+}
+
+/** Scratch of i8_winograd_1d: U′ (α matrices of 16·cp bytes), M′ (α × ceil(tiles/4) 4 × 8 i32 tiles) and one tile's m accumulator rows. */
+export function i8Winograd1dScratchBytes(r: I8Winograd1dR, tiles: number, channels: number): number {
+  const { alpha, m } = i8Winograd1dShape(r);
+  return alpha * 16 * i8WinogradChannels(channels) + alpha * 128 * Math.ceil(tiles / 4) + 32 * m;
 }

@@ -1,0 +1,76 @@
+/**
+ * What one task of a GEMM conv step covers — the same for f32 (`conv`) and int8 (`i8conv`)
+ * steps: tasks are row blocks × panel groups, the groups numbered segment by segment
+ * (`panelGroupCount`); a row block is `rowsPerTask` A rows of a direct conv, or `rowsPerTask`
+ * output rows of one image gathered by im2col into the thread's scratch.
+ */
+
+import { panelGroupCount, pixelPtr, rowBlock, type View } from './program.js';
+import { threadScratchPtr } from './scratch.js';
+import type { Program } from './program.js';
+
+interface GemmConvStep {
+  input: View;
+  outputs: readonly { panelStart: number; panelEnd: number }[];
+  panelsPerTask: number;
+  direct: boolean;
+  rowsPerTask: number;
+  depth: number;
+  outH: number;
+  outW: number;
+}
+
+/** One task's share, filled in place (run() allocates nothing per task; one record per module instance, so per thread). */
+export interface GemmConvTask {
+  /** Index of the output segment, and its panels [panelStart, panelEnd). */
+  segment: number;
+  panelStart: number;
+  panelEnd: number;
+  /** The A matrix: `rows` rows from `aPtr`, `aStride` bytes apart; output pixel `firstPixel` is row 0. */
+  aPtr: number;
+  aStride: number;
+  rows: number;
+  firstPixel: number;
+  /** im2col only (image < 0 for a direct conv): output rows [oyStart, oyEnd) of `image` to gather into `aPtr`. */
+  image: number;
+  oyStart: number;
+  oyEnd: number;
+}
+
+const TASK: GemmConvTask = { segment: 0, panelStart: 0, panelEnd: 0, aPtr: 0, aStride: 0, rows: 0, firstPixel: 0, image: -1, oyStart: 0, oyEnd: 0 };
+
+/** Task `task` of `step` on thread `thread`; im2col rows are `elementBytes` per element. */
+export function gemmConvTask(program: Program, step: GemmConvStep, task: number, thread: number, elementBytes: number): GemmConvTask {
+  const t = TASK;
+  const groups = panelGroupCount(step.outputs, step.panelsPerTask);
+  const rowTask = Math.floor(task / groups);
+  let group = task % groups;
+  let seg = 0;
+  for (; seg < step.outputs.length; seg++) {
+    const g = Math.ceil((step.outputs[seg].panelEnd - step.outputs[seg].panelStart) / step.panelsPerTask);
+    if (group < g) break;
+    group -= g;
+  }
+  const o = step.outputs[seg];
+  t.segment = seg;
+  t.panelStart = o.panelStart + group * step.panelsPerTask;
+  t.panelEnd = Math.min(t.panelStart + step.panelsPerTask, o.panelEnd);
+  const x = step.input;
+  if (step.direct) {
+    t.firstPixel = rowTask * step.rowsPerTask;
+    t.rows = Math.min(step.rowsPerTask, x.batch * x.height * x.width - t.firstPixel);
+    t.aPtr = pixelPtr(x, t.firstPixel);
+    t.aStride = x.pixelStrideBytes;
+    t.image = -1;
+  } else {
+    const [n, oyStart, oyEnd] = rowBlock(step.outH, step.rowsPerTask, rowTask);
+    t.aPtr = threadScratchPtr(program, thread);
+    t.aStride = step.depth * elementBytes;
+    t.rows = (oyEnd - oyStart) * step.outW;
+    t.firstPixel = (n * step.outH + oyStart) * step.outW;
+    t.image = n;
+    t.oyStart = oyStart;
+    t.oyEnd = oyEnd;
+  }
+  return t;
+}
