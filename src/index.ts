@@ -7,7 +7,9 @@
  *   await session.dispose();
  */
 export { createSession } from './session.js';
-export type { Layout, ProfileOptions, RunOptions, RunResult, Session, SessionInfo, SessionOptions, TensorInfo, TensorLayout } from './session.js';
+export type {
+  CalibrationOptions, Layout, Precision, ProfileOptions, RunOptions, RunResult, Session, SessionInfo, SessionOptions, TensorInfo, TensorLayout,
+} from './session.js';
 export { features } from './bindings/features.js';
 export type { Features } from './bindings/features.js';
 export { MODELS, buildNetwork, variantInfo } from './inception/models.js';
