@@ -56,7 +56,11 @@ export function lowerInt8(
   // Readers of each value, through flattens (an alias reads nothing itself).
   const readers = new Map<ValueId, number[]>();
   ops.forEach((op, i) => {
-    for (const v of opInputs(op)) readers.set(v, [...(readers.get(v) ?? []), i]);
+    for (const v of opInputs(op)) {
+      const list = readers.get(v);
+      if (list) list.push(i);
+      else readers.set(v, [i]);
+    }
   });
   // A graph output's other reader is the caller, who reads floats.
   const onlyF32Readers = (v: ValueId): boolean =>
