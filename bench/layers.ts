@@ -13,7 +13,13 @@
  *   and ReLU; ORT's Conv+BN+ReLU) is one row. Rows are sorted by the gap ours − native (ms), with
  *   its cumulative share of the total gap (it passes 100 % before the rows where ours is faster);
  * - **whole run**, at each `--threads` count: ours and ORT (the bench's native session options)
- *   timed interleaved by the harness, p50 each and the paired ratio ours/native.
+ *   timed interleaved by the harness, p50 each and the paired ratio ours/native;
+ * - **ceiling**: our SIMD peak loop (the bench module of the session's build, one thread) sampled
+ *   right before and after our profile in every per-layer round (bench/layers-peak.ts), its median
+ *   the peak; per row our and native GFLOP/s, the row's time with its convs at that peak and that
+ *   floor over native; per network the least ours / native this engine's approach can reach on this
+ *   machine and the share of native time in layers native runs faster than our peak allows
+ *   (bench/layers-ceiling.ts).
  *
  * Both outputs are checked against each other first (max |Δ| ≤ tolerance · std of our logits).
  * Results: `<out>/<name>.md` and `.json` (default bench/results/layers-<model>-<size>); the
@@ -26,8 +32,14 @@ import { fileURLToPath } from 'node:url';
 import { nodeCost } from '../src/graph/cost.js';
 import { MODELS } from '../src/inception/models.js';
 import { createSession, type Session } from '../src/session.js';
-import { fnVariant, interleave, markdownTable, median, ms, pairedRatio, parseOptions, progress, ratioCell, timeStats, type PairedRatio } from './harness/index.js';
+import {
+  fnVariant, interleave, markdownTable, median, ms, pairedRatio, parseOptions, percentile, progress, ratioCell, timeStats, type PairedRatio,
+} from './harness/index.js';
 import { HelpRequested, UsageError } from './harness/args.js';
+import {
+  boundAtPeak, ceilingFields, ceilingLine, ceilingSummary, gflopsOf, stepFloor, winogradPlansByStepName, winogradRules, type CeilingFields, type CeilingSummary,
+} from './layers-ceiling.js';
+import { createPeakProbe, peakResult, type PeakResult } from './layers-peak.js';
 import { readCaseInput, readCaseWeights } from './peers/artifacts.js';
 import { benchCase } from './peers/case-graph.js';
 import { matchLayers, type LayerRow } from './peers/layer-match.js';
@@ -36,7 +48,7 @@ import { ortNodeModule, ortNodeSessionOptions, runner } from './peers/runtime-or
 import { checkOutput, type OutputCheck } from './peers/stats.js';
 import { writeCaseFiles } from './peers/write-case.js';
 
-export const LAYERS_SCHEMA = 'inception-wasm/bench-layers@1';
+export const LAYERS_SCHEMA = 'inception-wasm/bench-layers@2';
 
 export interface LayersOptions {
   model: string;
@@ -63,13 +75,20 @@ export interface TimedUnit {
   msPerRun: number[];
 }
 
-export interface LayersRow extends LayerRow {
+export interface StepUnit extends TimedUnit {
+  /** The step's MACs as `session.profile()` counts them (direct-convolution MACs for Winograd). */
+  macs: number;
+}
+
+export interface RankedRow extends LayerRow {
   gapMs: number;
   /** ours / native (Infinity when native is 0). */
   ratio: number;
   /** Sum of gapMs over this and every earlier row, over the total gap. */
   cumulativeGapShare: number;
 }
+
+export interface LayersRow extends RankedRow, CeilingFields {}
 
 export interface WholeRun {
   threads: number;
@@ -87,7 +106,7 @@ export interface LayersResult {
   startedAt: string;
   finishedAt: string;
   command: string;
-  machine: { cpu: string; cores: number; node: string; loadAvgStart: number[]; loadAvgEnd: number[] };
+  machine: { cpu: string; cores: number; node: string; loadAvgStart: number[]; loadAvgAfterLayers: number[]; loadAvgEnd: number[] };
   model: string;
   variant: string;
   inputSize: number;
@@ -97,12 +116,15 @@ export interface LayersResult {
   nativeVersion: string;
   check: OutputCheck;
   /** Our steps and ORT's nodes, in execution order; rows index into these. */
-  steps: TimedUnit[];
+  steps: StepUnit[];
   native: TimedUnit[];
   /** Sorted by gapMs, largest first. */
   rows: LayersRow[];
   totals: { oursMs: number; nativeMs: number; gapMs: number; ratio: number };
   wholeRun: WholeRun[];
+  /** Our peak loop, sampled around the per-layer rounds. */
+  peak: PeakResult;
+  ceiling: CeilingSummary;
 }
 
 export const DEFAULT_LAYERS: Omit<LayersOptions, 'command'> = {
@@ -111,11 +133,13 @@ export const DEFAULT_LAYERS: Omit<LayersOptions, 'command'> = {
 
 /** Pause before each timed whole run, so the other runtime's pool threads have gone to sleep. */
 const SETTLE_MS = 30;
+/** Peak-loop samples right before and again right after our profile in each per-layer round. */
+const PEAK_SAMPLES = 2;
 
 const medianPerUnit = (perRun: number[][]) => perRun.map((xs) => median(xs));
 
 /** Sorts rows by gap and adds the ratio and cumulative gap share. */
-export function rankRows(rows: readonly LayerRow[]): { rows: LayersRow[]; totals: LayersResult['totals'] } {
+export function rankRows(rows: readonly LayerRow[]): { rows: RankedRow[]; totals: LayersResult['totals'] } {
   const oursMs = rows.reduce((s, r) => s + r.oursMs, 0);
   const nativeMs = rows.reduce((s, r) => s + r.nativeMs, 0);
   const gapMs = oursMs - nativeMs;
@@ -154,29 +178,39 @@ export async function runLayers(options: LayersOptions): Promise<LayersResult> {
     if (!check.ok) {
       throw new Error(`onnxruntime-node's output differs from ours: max |Δ| ${check.maxAbsDiff.toExponential(2)} = ${check.relative.toExponential(2)} × std (tolerance ${options.tolerance}); the layers would not compare the same work`);
     }
+    // The peak loop of our session's build, on this thread (the one profile() runs the steps on).
+    const probe = await createPeakProbe(ours.info.build);
     for (let i = 0; i < options.warmup; i++) {
       await ours.profile({ input, repeats: 1 });
       await profiler.run(input);
     }
-    let stepNames: { name: string; kind: string }[] = [];
+    let stepNames: { name: string; kind: string; macs: number }[] = [];
     const stepMs: number[][] = [];
     for (let round = 0; round < options.runs; round++) {
       const oursFirst = round % 2 === 0;
       if (!oursFirst) await profiler.run(input);
+      probe.sample(PEAK_SAMPLES);
       const steps = await ours.profile({ input, repeats: 1 });
-      if (round === 0) stepNames = steps.map(({ name, kind }) => ({ name, kind }));
+      const peaks = probe.sample(PEAK_SAMPLES);
+      if (round === 0) stepNames = steps.map(({ name, kind, macs }) => ({ name, kind, macs }));
       steps.forEach((s, i) => (stepMs[i] ??= []).push(s.ms));
       if (oursFirst) await profiler.run(input);
-      log(`${c.model}: per-layer round ${round + 1}/${options.runs}`);
+      log(`${c.model}: per-layer round ${round + 1}/${options.runs}, peak loop ${peaks.map((p) => p.toFixed(1)).join(', ')} GFLOP/s`);
     }
+    const loadAvgAfterLayers = os.loadavg();
+    const peak = peakResult(probe);
     const { nodes: nativeNodes, graph: ortGraph } = await profiler.finish(options.runs);
-    const steps: TimedUnit[] = stepNames.map((s, i) => ({ ...s, ms: medianPerUnit(stepMs)[i]!, msPerRun: stepMs[i]! }));
+    const steps: StepUnit[] = stepNames.map((s, i) => ({ ...s, ms: medianPerUnit(stepMs)[i]!, msPerRun: stepMs[i]! }));
     const native: TimedUnit[] = nativeNodes.map((m) => ({ name: m.name, kind: m.opType, ms: median(m.msPerRun), msPerRun: m.msPerRun }));
     const rows = matchLayers(
       graph.nodes, steps, native.map((m) => ({ name: m.name, opType: m.kind, ms: m.ms })), ortGraph,
       (i) => nodeCost(graph, graph.nodes[i]!).macs,
     );
     const ranked = rankRows(rows);
+    const rules = winogradRules(steps, winogradPlansByStepName(graph));
+    const floors = steps.map((s, i) => stepFloor(s, peak.gflops, rules[i]));
+    const ceilingRows = ranked.rows.map((row) => ({ ...row, ...ceilingFields(row, steps, floors) }));
+    const ceiling = ceilingSummary(ceilingRows, steps, floors, peak.gflops);
 
     // Whole runs at each thread count, ours and ORT interleaved.
     const wholeRun: WholeRun[] = [];
@@ -195,9 +229,10 @@ export async function runLayers(options: LayersOptions): Promise<LayersResult> {
     }
     return {
       schema: LAYERS_SCHEMA, startedAt, finishedAt: new Date().toISOString(), command: options.command,
-      machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, loadAvgStart, loadAvgEnd: os.loadavg() },
+      machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, loadAvgStart, loadAvgAfterLayers, loadAvgEnd: os.loadavg() },
       model: c.model, variant: c.variant, inputSize: c.inputSize, macs: graph.nodes.reduce((s, node) => s + nodeCost(graph, node).macs, 0),
-      runs: options.runs, oursBuild: ours.info.build, nativeVersion, check, steps, native, rows: ranked.rows, totals: ranked.totals, wholeRun,
+      runs: options.runs, oursBuild: ours.info.build, nativeVersion, check, steps, native, rows: ceilingRows, totals: ranked.totals, wholeRun,
+      peak, ceiling,
     };
   } finally {
     for (const release of releases) await release().catch(() => undefined);
@@ -209,17 +244,25 @@ export async function runLayers(options: LayersOptions): Promise<LayersResult> {
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '—');
 const ratioText = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : x === Infinity ? '∞' : '—');
 const macsText = (m: number) => (m === 0 ? '—' : m >= 1e9 ? `${(m / 1e9).toFixed(2)} G` : `${(m / 1e6).toFixed(1)} M`);
+const rateText = (x: number) => (Number.isFinite(x) ? x.toFixed(x >= 100 ? 0 : 1) : '—');
+const loads = (l: readonly number[]) => l.map((x) => x.toFixed(1)).join('/');
 
-/** The result as markdown: setup, whole-run ratios, per-layer table with totals. */
+/** The result as markdown: setup, whole-run ratios, the ceiling, per-layer table with totals. */
 export function renderLayersMarkdown(r: LayersResult, top = Infinity): string {
   const out: string[] = [];
+  const p = r.peak, c = r.ceiling;
   out.push(`# ${r.model} ${r.inputSize}: inception-wasm layer by layer against onnxruntime-node ${r.nativeVersion}`, '');
   out.push(
     `${r.startedAt.slice(0, 16).replace('T', ' ')} UTC · ${r.machine.cpu} · ${r.machine.cores} cores · Node ${r.machine.node} · load average ` +
-      `${r.machine.loadAvgStart.map((l) => l.toFixed(1)).join('/')} at start, ${r.machine.loadAvgEnd.map((l) => l.toFixed(1)).join('/')} at end`,
+      `(1/5/15 min) ${loads(r.machine.loadAvgStart)} at start, ${loads(r.machine.loadAvgAfterLayers)} after the per-layer rounds, ` +
+      `${loads(r.machine.loadAvgEnd)} at end`,
     '', `Command: \`${r.command}\``, '',
     `One process, the same graph, seeded weights and input; ORT runs our ONNX export (all graph optimisations). Outputs agree: ` +
       `max |Δ| = ${r.check.relative.toExponential(1)} × std of our logits. Our build: ${r.oursBuild}.`, '',
+    `**Our SIMD peak loop: ${p.gflops.toFixed(1)} GFLOP/s** (f32_peak_madd of build/bench-${p.build}.wasm: ${p.chains} independent ` +
+      `f32x4 multiply-add chains, one thread, measured in this run: median of ${p.samples.length} calls of ${p.iterations} iterations, ` +
+      `${PEAK_SAMPLES} right before and ${PEAK_SAMPLES} right after our profile in every per-layer round; p10–p90 ` +
+      `${percentile(p.samples, 0.1).toFixed(1)}–${percentile(p.samples, 0.9).toFixed(1)}).`, '',
   );
   out.push('## Whole run', '');
   out.push(markdownTable(
@@ -227,21 +270,46 @@ export function renderLayersMarkdown(r: LayersResult, top = Infinity): string {
     r.wholeRun.map((w) => [String(w.threads), ms(w.oursP50Ms), ms(w.nativeP50Ms), ratioText(w.ratio), ratioCell(w.paired)]),
     [0, 1, 2, 3],
   ), '');
+  out.push('## Ceiling, one thread', '');
+  out.push(`**${ceilingLine(r.model, c)}**`, '');
+  out.push(
+    `Per-layer sums, one thread: our GEMM-family steps (im2col/direct GEMM, Winograd, depthwise) take ${ms(c.gemmOursMs)} of our ` +
+      `${ms(c.oursMs)} ms and would take ${ms(c.gemmFloorMs)} ms at the peak loop; our other steps (${ms(c.oursMs - c.gemmOursMs)} ms) ` +
+      `count at their measured time. Native's per-layer sum is ${ms(c.nativeMs)} ms, of which ${ms(c.nativeMsBeyondPeak)} ms ` +
+      `(${pct(c.shareBeyondPeak)}) is in ${c.rowsBeyondPeak} rows native runs in less time than their convs' multiplies take at our ` +
+      `peak: no kernel issuing f32x4 multiply-adds closes those rows on this machine. The peak loop is one 128-bit multiply-add ` +
+      `stream per chain; native's kernels may use the CPU's wider vectors.`, '',
+  );
+  const fastest = Math.max(...p.samples);
+  const atFastest = boundAtPeak(c, fastest);
+  out.push(
+    `The peak is the median of its samples, taken under the same load as the layers. At the fastest sample instead ` +
+      `(${fastest.toFixed(1)} GFLOP/s) the bound would be ${ms(atFastest.boundMs)} ms: ratio ≥ ${ratioText(atFastest.ratioBound)}.`, '',
+  );
   out.push('## Per layer, one thread', '');
   out.push(
     `Medians of ${r.runs} rounds: ours = \`session.profile()\` per step, native = ORT's profiler per node (kernel time). A row is ` +
       `the work both sides do for the same graph nodes (merged or fused units grouped). Sorted by gap = ours − native; ` +
       `"cum. gap" is the running share of the total gap (it exceeds 100 % before the rows where ours is faster).`, '',
+    `GFLOP/s = 2 · MACs / ms (direct-convolution MACs; for Winograd rows an effective rate, above the multiplies done). ` +
+      `"ours at peak" = 2 · multiplies / peak for each of the row's conv/gemm steps plus the measured time of its other steps ` +
+      `("—" for rows without a conv/gemm step, which the bound counts at their measured time); multiplies = the step's MACs, ` +
+      `except for Winograd steps: direct MACs / the tile's multiply reduction, given in the kind column (F(m×m, 3×3): 9m²/(m+2)², ` +
+      `i.e. F(2×2) 2.25, F(4×4) 4, F(6×6) 5.06; F(m, r): m·r/(m+r−1), i.e. F(4, 3) 2, F(4, 7) 2.8, F(6, 7) 3.5); edge tiles and ` +
+      `transforms are not counted, so it stays a lower bound. "floor / native" = ours at peak / native ms; bold where native runs ` +
+      `the row in less time than its conv/gemm steps alone take at our peak.`, '',
   );
   const shown = r.rows.slice(0, top);
   const body = shown.map((row) => [
-    row.name, row.kind || '—', row.nativeOps || '—', macsText(row.macs), ms(row.oursMs), ms(row.nativeMs), ratioText(row.ratio),
-    ms(row.gapMs), pct(row.cumulativeGapShare),
+    row.name, `${row.kind || '—'}${row.winograd ? ` ${row.winograd}` : ''}`, row.nativeOps || '—', macsText(row.macs), ms(row.oursMs),
+    ms(row.nativeMs), ratioText(row.ratio), rateText(row.oursGflops), rateText(row.nativeGflops), ms(row.atPeakMs),
+    row.beyondPeak ? `**${ratioText(row.floorOverNative)}**` : ratioText(row.floorOverNative), ms(row.gapMs), pct(row.cumulativeGapShare),
   ]);
-  if (shown.length < r.rows.length) body.push([`… ${r.rows.length - shown.length} more rows`, '', '', '', '', '', '', '', '']);
+  if (shown.length < r.rows.length) body.push([`… ${r.rows.length - shown.length} more rows`, '', '', '', '', '', '', '', '', '', '', '', '']);
   body.push([
     `**total** (${r.steps.length} steps, ${r.native.length} native nodes)`, '', '', macsText(r.macs), ms(r.totals.oursMs), ms(r.totals.nativeMs),
-    ratioText(r.totals.ratio), ms(r.totals.gapMs), '100.0 %',
+    ratioText(r.totals.ratio), rateText(gflopsOf(r.macs, r.totals.oursMs)), rateText(gflopsOf(r.macs, r.totals.nativeMs)), ms(c.boundMs),
+    ratioText(c.ratioBound), ms(r.totals.gapMs), '100.0 %',
   ]);
   const one = r.wholeRun.find((w) => w.threads === 1);
   if (one) {
@@ -251,7 +319,11 @@ export function renderLayersMarkdown(r: LayersResult, top = Infinity): string {
         `ORT's allocations and fences, our input staging) and the profilers' own cost.`, '',
     );
   }
-  out.push(markdownTable(['layer', 'ours kind', 'native ops', 'MACs', 'ours ms', 'native ms', 'ours/native', 'gap ms', 'cum. gap'], body, [3, 4, 5, 6, 7, 8]), '');
+  out.push(markdownTable(
+    ['layer', 'ours kind', 'native ops', 'MACs', 'ours ms', 'native ms', 'ours/native', 'ours GFLOP/s', 'native GFLOP/s', 'ours at peak ms',
+      'floor / native', 'gap ms', 'cum. gap'],
+    body, [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+  ), '');
   return out.join('\n');
 }
 
