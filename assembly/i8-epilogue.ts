@@ -1,8 +1,9 @@
 // The per-element epilogue shared by the int8 convolutions (i8-gemm.ts: i8_gemm, i8_gemm_f32;
-// i8-winograd.ts: i8_winograd_3x3, i8_winograd_3x3_f32): from an exact i32 accumulator row of ≤ 8
-// output channels to stored u8 (requantized) or f32 values. One copy of the arithmetic, so an
-// output is the same bytes whichever kernel summed its accumulator. Not re-exported by index.ts:
-// nothing here is a kernel, and every function is inlined into its callers.
+// i8-gemm-dot.ts: i8_gemm_dot, i8_gemm_dot_f32; i8-winograd.ts: i8_winograd_3x3,
+// i8_winograd_3x3_f32): from an exact i32 accumulator row of ≤ 8 output channels to stored u8
+// (requantized) or f32 values, and the whole-tile epilogues of the two GEMMs, which read the
+// panel head laid out here. One copy of the arithmetic, so an output is the same bytes whichever
+// kernel summed its accumulator. Not re-exported by index.ts: nothing here is a kernel.
 //
 // Per element (see i8_gemm's contract for the whole rule):
 //   y = acc + bias (i32, wraps), real = f32(y) · scale (one rounding each), + f32(res − resZero) ·
@@ -10,6 +11,14 @@
 //   min(max(f32(y) · scale, lo), hi) stored as f32.
 
 import { storeBytes, toU8 } from './u8-common';
+
+/**
+ * Head of a packed weight panel (i8_pack_gemm_weights), byte offsets: bias i32[8] at 0, colSum
+ * i32[8] at 32, scale f32[8] at 64, qSum i32[8] at 96 (qSum[j] = Σ_k max(−W[k][j], 0), read only by
+ * the relaxed-dot GEMM); the k-pairs follow. Every reader of a panel takes its size from here.
+ */
+// @ts-ignore: decorator
+@inline export const PANEL_HEAD_BYTES: i32 = 128;
 
 /** bias − aZero·colSum (four columns): the zero-point fold, modulo 2³² like the sums it corrects. */
 // @ts-ignore: decorator
@@ -69,4 +78,47 @@ import { storeBytes, toU8 } from './u8-common';
     c += 8;
   }
   if (left & 1) v128.store32_lane(c, f0, 0);
+}
+
+/**
+ * Requantizes and stores the first `rows` rows of a 4 × 8 i32 tile (row-major, 128 bytes at acc;
+ * acc[i][j] = Σ_k A·W exactly, modulo 2³²) with the panel head at w: the zero-point fold, then
+ * storeRow per row (residual row i at res + i·resStride when res != 0).
+ */
+export function epilogue4(
+  acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, outZero: i32, lo: i32, hi: i32,
+  res: usize, resStride: i32, resZero: i32, resScale: f32, nc: i32, rows: i32,
+): void {
+  const za = i32x4.splat(aZero);
+  const b0 = foldBias(v128.load(w), v128.load(w, 32), za);
+  const b1 = foldBias(v128.load(w, 16), v128.load(w, 48), za);
+  const s0 = v128.load(w, 64);
+  const s1 = v128.load(w, 80);
+  const loF = f32x4.splat(<f32>(lo - outZero));
+  const hiF = f32x4.splat(<f32>(hi - outZero));
+  const oz = i32x4.splat(outZero);
+  const rz = i32x4.splat(resZero);
+  const rsc = f32x4.splat(resScale);
+  const cs = <usize>cStride;
+  const rs = res != 0 ? <usize>resStride : 0;
+  storeRow(c, res, v128.load(acc), v128.load(acc, 16), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+  if (rows > 1) storeRow(c + cs, res + rs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+  if (rows > 2) storeRow(c + 2 * cs, res + 2 * rs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+  if (rows > 3) storeRow(c + 3 * cs, res + 3 * rs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
+}
+
+/** Scales, clamps and stores as f32 the first `rows` rows of the 4 × 8 tile at acc (as epilogue4; panel head at w). */
+export function epilogueF32(acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, lo: f32, hi: f32, nc: i32, rows: i32): void {
+  const za = i32x4.splat(aZero);
+  const b0 = foldBias(v128.load(w), v128.load(w, 32), za);
+  const b1 = foldBias(v128.load(w, 16), v128.load(w, 48), za);
+  const s0 = v128.load(w, 64);
+  const s1 = v128.load(w, 80);
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const cs = <usize>cStride;
+  storeRowF32(c, v128.load(acc), v128.load(acc, 16), b0, b1, s0, s1, vlo, vhi, nc);
+  if (rows > 1) storeRowF32(c + cs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, vlo, vhi, nc);
+  if (rows > 2) storeRowF32(c + 2 * cs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, vlo, vhi, nc);
+  if (rows > 3) storeRowF32(c + 3 * cs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, vlo, vhi, nc);
 }

@@ -26,10 +26,10 @@
  *
  * Layouts (strides in bytes; 1-byte alignment suffices, loads/stores are unaligned):
  *   a:       [m][k] u8, row stride aRowStrideBytes ≥ k (an NHWC view, a u8_im2col block).
- *   wPacked: [ceil(n/8)] panels; panel p at wPackedPtr + p · (96 + 16·ceil(k/2)):
- *            bias i32[8], colSum i32[8], scale f32[8], then [ceil(k/2)][8][2] i8: for the k-pair
- *            (2t, 2t+1), column j's two weights at bytes 2j, 2j+1 (an odd k's last pair and the
- *            columns past n are zero; see i8_pack_gemm_weights).
+ *   wPacked: [ceil(n/8)] panels; panel p at wPackedPtr + p · (128 + 16·ceil(k/2)):
+ *            bias i32[8], colSum i32[8], scale f32[8], qSum i32[8] (unused here), then
+ *            [ceil(k/2)][8][2] i8: for the k-pair (2t, 2t+1), column j's two weights at bytes 2j,
+ *            2j+1 (an odd k's last pair and the columns past n are zero; see i8_pack_gemm_weights).
  *   c:       [m][n] u8, row stride cRowStrideBytes (e.g. a channel slice of a concat).
  *   res:     [m][n] u8, row stride resRowStrideBytes; may alias c exactly (each element is read
  *            before it is written); any other overlap with c is unsupported.
@@ -53,28 +53,19 @@
  * f32_gemm's baseline — the same register budget as f32_gemm's 4 × 8 (8 accumulators, 2 weight
  * vectors, 1 broadcast of V8's 15 xmm registers).
  *
- * The relaxed build runs this same baseline path. i32x4.relaxed_dot_i8x16_i7x16_add_s agrees
- * across CPUs only when its second operand is in [0, 127] (x86's pmaddubsw reads it unsigned,
- * Arm's sdot signed). Neither u8 activations nor i8 weights are 7-bit, so an exact scheme needs
- * two dots per 16 products: with x = A − 128 (exact i8, the first operand) and W = P − Q,
- * P = max(W, 0), Q = max(−W, 0) both in [0, 127] (so W ∈ [−127, 127]),
- *   Σ x·W = dot(x, P) + dot(~x, Q) + Σ Q     (~x = −x − 1, also exact i8; Σ Q folds into the pack),
- * both dots accumulating into one register. That is exact, but (1) it needs the weights to avoid
- * −128, (2) on x86 without VNNI each relaxed dot is pmaddubsw + pmaddwd + paddd, so two of them
- * cost 6 µops per 16 products against 4 (2 × pmaddwd + paddd) here — it pays only on Arm (sdot)
- * or VNNI, and (3) Node 20's V8 computes the instruction wrong (twice the dot product), so it can
- * be neither used nor tested in this runtime. The `relaxedDotI8` probe in
- * src/bindings/features.ts says where it would be right; the scheme above is the one to add
- * behind it, as a separate export with its own panel layout.
+ * The relaxed build runs this same path; its i8_gemm_dot / i8_gemm_dot_f32 (i8-gemm-dot.ts,
+ * exported by the relaxed modules only) give the same bytes on the same panels with
+ * i32x4.relaxed_dot_i8x16_i7x16_add_s, where the host has checked that the runtime computes that
+ * instruction right (src/bindings/features.ts `relaxedDotI8`) and the conv has no −128 weight.
  */
 
-import { foldBias, storeRow, storeRowF32 } from './i8-epilogue';
+import { epilogue4, epilogueF32, PANEL_HEAD_BYTES } from './i8-epilogue';
 import { storeTransposed4x4 } from './transpose4x4';
 
 @inline const NR: i32 = 8;
 @inline const MR: i32 = 4;
-/** Panel head: bias i32[8], colSum i32[8], scale f32[8]. */
-@inline const HEAD_BYTES: i32 = 96;
+/** Panel head (i8-epilogue.ts): bias, colSum, scale, qSum, 8 lanes each. */
+@inline const HEAD_BYTES: i32 = PANEL_HEAD_BYTES;
 /** Largest k for which the i32 accumulator is exact (see Limits). */
 @inline const MAX_K: i32 = 65536;
 /** Packed A rows per chunk: as many as fit in this many bytes (about half of a 512 KiB L2). */
@@ -93,11 +84,19 @@ export function i8_gemm_panel_bytes(k: i32): i32 {
   return HEAD_BYTES + ((k + 1) >> 1) * 16;
 }
 
-/** Scratch bytes i8_gemm and i8_gemm_f32 need at aPackPtr for m rows of depth k: accumulator tiles and one chunk of packed rows. */
+/**
+ * Scratch bytes i8_gemm and i8_gemm_f32 need at aPackPtr for m rows of depth k: accumulator tiles
+ * and one chunk of packed rows. In the relaxed builds, enough for i8_gemm_dot too (i8-gemm-dot.ts:
+ * the same tiles, rows of ceil(k/4) words, then one panel's weights as sign masks and magnitudes,
+ * 64 bytes per k-quad).
+ */
 export function i8_gemm_pack_bytes(m: i32, k: i32): i32 {
   if (m < 1 || k < 1 || k > MAX_K) return 0;
   const rows = packedRows(m, k);
-  return rows / MR * ACC_BYTES + rows * (((k + 1) >> 1) << 2);
+  const bytes = rows / MR * ACC_BYTES + rows * (((k + 1) >> 1) << 2);
+  if (!ASC_FEATURE_RELAXED_SIMD) return bytes;
+  const quads = (k + 3) >> 2;
+  return max(bytes, rows / MR * ACC_BYTES + rows * (quads << 2) + (quads << 6));
 }
 
 @inline function chunkRows(k: i32): i32 {
@@ -308,43 +307,4 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
     v128.store(acc, c31, 112);
     acc += ACC_BYTES;
   }
-}
-
-/** Requantizes and stores the first `rows` rows of the 4 × 8 tile at acc (panel head at w). */
-function epilogue4(
-  acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, outZero: i32, lo: i32, hi: i32,
-  res: usize, resStride: i32, resZero: i32, resScale: f32, nc: i32, rows: i32,
-): void {
-  const za = i32x4.splat(aZero);
-  const b0 = foldBias(v128.load(w), v128.load(w, 32), za);
-  const b1 = foldBias(v128.load(w, 16), v128.load(w, 48), za);
-  const s0 = v128.load(w, 64);
-  const s1 = v128.load(w, 80);
-  const loF = f32x4.splat(<f32>(lo - outZero));
-  const hiF = f32x4.splat(<f32>(hi - outZero));
-  const oz = i32x4.splat(outZero);
-  const rz = i32x4.splat(resZero);
-  const rsc = f32x4.splat(resScale);
-  const cs = <usize>cStride;
-  const rs = res != 0 ? <usize>resStride : 0;
-  storeRow(c, res, v128.load(acc), v128.load(acc, 16), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
-  if (rows > 1) storeRow(c + cs, res + rs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
-  if (rows > 2) storeRow(c + 2 * cs, res + 2 * rs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
-  if (rows > 3) storeRow(c + 3 * cs, res + 3 * rs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, loF, hiF, oz, rz, rsc, nc);
-}
-
-/** Scales, clamps and stores as f32 the first `rows` rows of the 4 × 8 tile at acc (panel head at w). */
-function epilogueF32(acc: usize, w: usize, aZero: i32, c: usize, cStride: i32, lo: f32, hi: f32, nc: i32, rows: i32): void {
-  const za = i32x4.splat(aZero);
-  const b0 = foldBias(v128.load(w), v128.load(w, 32), za);
-  const b1 = foldBias(v128.load(w, 16), v128.load(w, 48), za);
-  const s0 = v128.load(w, 64);
-  const s1 = v128.load(w, 80);
-  const vlo = f32x4.splat(lo);
-  const vhi = f32x4.splat(hi);
-  const cs = <usize>cStride;
-  storeRowF32(c, v128.load(acc), v128.load(acc, 16), b0, b1, s0, s1, vlo, vhi, nc);
-  if (rows > 1) storeRowF32(c + cs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, vlo, vhi, nc);
-  if (rows > 2) storeRowF32(c + 2 * cs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, vlo, vhi, nc);
-  if (rows > 3) storeRowF32(c + 3 * cs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, vlo, vhi, nc);
 }

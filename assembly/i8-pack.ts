@@ -1,3 +1,5 @@
+import { PANEL_HEAD_BYTES } from './i8-epilogue';
+
 /**
  * i8_pack_gemm_weights: int8 conv / FC weights → i8_gemm panels (see i8-gemm.ts).
  *
@@ -5,15 +7,17 @@
  *   W[k][o]     = src[o][ci][ky][kx]
  *   bias[o]     = biasPtr ? bias[o] : 0            (i32, quantised at aScale · wScale[o])
  *   colSum[o]   = Σ_k W[k][o]                      (i32, exact: |Σ| ≤ K · 128)
+ *   qSum[o]     = Σ_k max(−W[k][o], 0)             (i32, exact: ≤ K · 128; the relaxed-dot GEMM's correction, i8-gemm-dot.ts)
  *   scale[o]    = scale[o]                          (f32: aScale · wScale[o] / outScale, the requantize factor)
- *   Columns past outChannels and an odd K's last k-pair are zero (bias, colSum and scale too).
+ *   Columns past outChannels and an odd K's last k-pair are zero (bias, colSum, scale, qSum too).
  *
  * Layouts:
  *   src:   OIHW [outChannels][inChannels][kernelH][kernelW] i8 (FC [out][in]).
  *   bias:  [outChannels] i32 (0 = absent); scale: [outChannels] f32 (required). 4-byte alignment.
  *   dst:   ceil(outChannels / 8) panels of i8_gemm_panel_bytes(K) bytes, K = kernelH·kernelW·inChannels:
- *          bias i32[8], colSum i32[8], scale f32[8], then [ceil(K/2)][8][2] i8 (k-pair t, column j
- *          at bytes 16t + 2j and 16t + 2j + 1). 16-byte aligned dst keeps the panels aligned.
+ *          the head (i8-epilogue.ts PANEL_HEAD_BYTES = 128: bias i32[8], colSum i32[8], scale f32[8],
+ *          qSum i32[8]), then [ceil(K/2)][8][2] i8 (k-pair t, column j at bytes 128 + 16t + 2j and
+ *          128 + 16t + 2j + 1). 16-byte aligned dst keeps the panels aligned.
  *
  * Reads exactly its inputs; writes exactly the dst block, which must not overlap an input.
  * K outside [1, 65536] (i8_gemm's limit) writes nothing.
@@ -30,11 +34,11 @@ export function i8_pack_gemm_weights(
   if (k < 1 || k > 65536) return;
   const kp = (k + 1) >> 1;
   const panels = (outChannels + 7) >> 3;
-  const panelBytes = <usize>(96 + 16 * kp);
+  const panelBytes = <usize>(PANEL_HEAD_BYTES + 16 * kp);
   const hw = kernelH * kernelW;
   for (let p = 0; p < panels; p++) {
     const panel = dstPtr + <usize>p * panelBytes;
-    const wBase = panel + 96;
+    const wBase = panel + PANEL_HEAD_BYTES;
     for (let j = 0; j < 8; j++) {
       const o = p * 8 + j;
       const head = panel + (<usize>j << 2);
@@ -43,10 +47,12 @@ export function i8_pack_gemm_weights(
         store<i32>(head, 0);
         store<i32>(head, 0, 32);
         store<f32>(head, 0, 64);
+        store<i32>(head, 0, 96);
         for (let t = 0; t < kp; t++) store<u16>(col + (<usize>t << 4), 0);
         continue;
       }
       let sum = 0;
+      let neg = 0;
       for (let ky = 0; ky < kernelH; ky++) {
         for (let kx = 0; kx < kernelW; kx++) {
           const tap = ky * kernelW + kx;
@@ -55,6 +61,7 @@ export function i8_pack_gemm_weights(
             const r = tap * inChannels + ci;
             store<i8>(col + (<usize>(r >> 1) << 4) + <usize>(r & 1), v);
             sum += <i32>v;
+            neg += max(-<i32>v, 0);
           }
         }
       }
@@ -62,6 +69,7 @@ export function i8_pack_gemm_weights(
       store<i32>(head, biasPtr != 0 ? load<i32>(biasPtr + (<usize>o << 2)) : 0);
       store<i32>(head, sum, 32);
       store<f32>(head, load<f32>(scalePtr + (<usize>o << 2)), 64);
+      store<i32>(head, neg, 96);
     }
   }
 }

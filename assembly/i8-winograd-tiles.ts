@@ -5,12 +5,13 @@
 // halves for M′). Not re-exported by index.ts: nothing here is a kernel, and every function is
 // inlined into its callers.
 
+import { PANEL_HEAD_BYTES } from './i8-epilogue';
 import { storeTransposed4x4 } from './transpose4x4';
 
 /** Columns per packed weight panel (i8_gemm's NR). */
 @inline export const NR: i32 = 8;
-/** The i8_gemm panel head: bias i32[8], colSum i32[8], scale f32[8]. */
-@inline export const HEAD_BYTES: i32 = 96;
+/** The i8_gemm panel head (i8-epilogue.ts): bias, colSum, scale, qSum. */
+@inline export const HEAD_BYTES: i32 = PANEL_HEAD_BYTES;
 /** One 4 × 8 i32 tile. */
 @inline export const ACC_BYTES: i32 = 128;
 

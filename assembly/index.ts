@@ -1,7 +1,9 @@
 // The kernel module: every exported function is a kernel with the contract written above it in
 // its file. One source, four builds (scripts/build-wasm.mjs); `ASC_FEATURE_RELAXED_SIMD` selects
 // the fused multiply-add paths at compile time. The SIMD peak loop (f32-peak.ts) is not exported
-// here: it is benchmark code, built only into the bench modules (build/bench-*.wasm).
+// here: it is benchmark code, built only into the bench modules (build/bench-*.wasm). Nor is the
+// int8 GEMM on the relaxed dot (i8-gemm-dot.ts): scripts/build-wasm.mjs adds it as an entry of the
+// relaxed targets only, since its instruction does not compile in the baseline ones.
 export * from './f32-gemm';
 export * from './f32-pack';
 export * from './f32-im2col';

@@ -208,7 +208,7 @@ const layerRows: string[][] = [];
 const lineRows: string[][] = [];
 if (values.layers) {
   const runs = 10 * values['profile-runs'];
-  const never = { tiles2: Infinity, tiles4: Infinity, tiles1d: Infinity };
+  const never = { tiles2: Infinity, tiles4: Infinity, tiles1d: Infinity, f2MaxShare: 3 / 4 };
   for (const size of [3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 28]) {
     for (const [c, n] of [[64, 96], [112, 224], [192, 384]] as const) {
       const g = layerGraph(size, c, n);

@@ -32,18 +32,26 @@ export function runI8ConvTask(k: Kernels, program: Program, step: I8ConvStep, ta
   const cPtr = pixelPtr(o.out, firstPixel) - columnShift;
   const pack = gemmPackPtr(program, thread);
   if (o.f32) {
-    k.i8_gemm_f32(
+    const gemmF32 = step.dot ? dotKernel(k.i8_gemm_dot_f32, step) : k.i8_gemm_f32;
+    gemmF32(
       aPtr, aStride, step.inputZero, step.weightsOffset, step.depth, cPtr, o.out.pixelStrideBytes, o.lo, o.hi,
       rows, panelStart, panelEnd, n, pack,
     );
     return;
   }
   const res = o.residual;
-  k.i8_gemm(
+  const gemm = step.dot ? dotKernel(k.i8_gemm_dot, step) : k.i8_gemm;
+  gemm(
     aPtr, aStride, step.inputZero, step.weightsOffset, step.depth, cPtr, o.out.pixelStrideBytes, o.zeroPoint, o.lo, o.hi,
     res ? pixelPtr(res.view, firstPixel) - o.panelStart * I8_GEMM_NR : 0, res ? res.view.pixelStrideBytes : 0,
     res ? res.zeroPoint : 0, res ? res.scale : 0, rows, panelStart, panelEnd, n, pack,
   );
+}
+
+/** A relaxed-dot kernel of the module; a program compiled for it cannot run on a module without it (a baseline build). */
+function dotKernel<F>(kernel: F | undefined, step: I8ConvStep): F {
+  if (kernel === undefined) throw new Error(`int8 conv '${step.name}': compiled for the relaxed-dot kernels, which this kernel module lacks`);
+  return kernel;
 }
 
 /**

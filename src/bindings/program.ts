@@ -278,6 +278,13 @@ export interface I8ConvStep extends StepCommon, StepWindow {
   direct: boolean;
   rowsPerTask: number;
   panelsPerTask: number;
+  /**
+   * Run by i8_gemm_dot / i8_gemm_dot_f32 (the relaxed dot, assembly/i8-gemm-dot.ts) instead of
+   * i8_gemm / i8_gemm_f32: the same bytes. Decided once, at compile time: the module has the
+   * kernels and the runtime computes the instruction right (compile-int8.ts `int8DotAvailable`),
+   * and the op's packed weights hold no −128 (pack-int8.ts `panelsDotSafe`).
+   */
+  dot: boolean;
 }
 
 /**

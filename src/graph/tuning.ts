@@ -27,6 +27,8 @@ export interface I8WinogradThresholds {
   tiles4: number;
   /** 1-D F(2, 7) and F(4, 3): tiles of 2 or 4 outputs along the lines. */
   tiles1d: number;
+  /** F(2×2) only where it needs at most this share of the direct convolution's multiplies. */
+  f2MaxShare: number;
 }
 
 export interface Tuning {
@@ -137,6 +139,16 @@ export interface Tuning {
    */
   int8Winograd: I8WinogradThresholds;
   /**
+   * The same for a conv whose direct form runs on the relaxed dot (i8_gemm_dot, 1.7–2.2× i8_gemm's
+   * GEMM in Chromium on an AVX-VNNI CPU), against which the i16 Winograd GEMMs win less: no 1-D
+   * form (F(2, 7) on v3's 17×17 maps measured 1.22–1.32× the direct dot conv, F(4, 3) at 8×8
+   * 1.03–1.07×) and F(2×2) only at ≤ ½ of the direct multiplies (googlenet's 7×7 maps, 0.58 of
+   * them: 1.14–1.19×; 14×14 and larger, 0.44–0.51: 0.60–0.99×). Per layer, one thread, Chromium 156
+   * (session.profile() of int8 sessions with and without `winograd`, googlenet 224 and v3 299);
+   * whole networks: `npx tsx bench/int8-browser.ts --variants int8-dot,int8-dot-nowino,…`.
+   */
+  int8WinogradDot: I8WinogradThresholds;
+  /**
    * Output pixels per int8 Winograd task where the map has them (64 F(2×2), 16 F(4×4), 128 F(2, 7)
    * or 64 F(4, 3) tiles): the per-panel weight transform is then a few % of the multiply-adds.
    * `npx tsx bench/int8-winograd.ts --layers`.
@@ -173,7 +185,8 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   winogradMinPanels: 4,
   im2colMinPanels: 4,
   directMinPanels: 1,
-  int8Winograd: Object.freeze({ tiles2: 4, tiles4: 4, tiles1d: 12 }),
+  int8Winograd: Object.freeze({ tiles2: 4, tiles4: 4, tiles1d: 12, f2MaxShare: 3 / 4 }),
+  int8WinogradDot: Object.freeze({ tiles2: 4, tiles4: 4, tiles1d: Infinity, f2MaxShare: 1 / 2 }),
   int8WinogradTaskPixels: 256,
   initialArenaBytes: 16 << 20,
 });
@@ -184,5 +197,6 @@ export function resolveTuning(overrides?: Partial<Tuning>): Readonly<Tuning> {
   return {
     ...DEFAULT_TUNING, ...overrides, redoneCost: { ...DEFAULT_TUNING.redoneCost, ...overrides.redoneCost },
     int8Winograd: { ...DEFAULT_TUNING.int8Winograd, ...overrides.int8Winograd },
+    int8WinogradDot: { ...DEFAULT_TUNING.int8WinogradDot, ...overrides.int8WinogradDot },
   };
 }

@@ -68,8 +68,8 @@ export interface UnpackedI8Weights {
 /**
  * The inverse of i8_pack_gemm_weights (assembly/i8-pack.ts) for columns o < outChannels.
  *
- *   packed: ceil(outChannels / 8) panels of 96 + 16·ceil(K/2) bytes, K = kernelH·kernelW·inChannels:
- *           bias i32[8], colSum i32[8], scale f32[8] (little-endian), then [ceil(K/2)][8][2] i8
+ *   packed: ceil(outChannels / 8) panels of I8_PANEL_HEAD_BYTES + 16·ceil(K/2) bytes, K = kernelH·kernelW·inChannels:
+ *           bias i32[8], colSum i32[8], scale f32[8], qSum i32[8] (little-endian), then [ceil(K/2)][8][2] i8
  *           (GEMM row k, column j at byte 16·⌊k/2⌋ + 2j + (k & 1));
  *   GEMM row k = (ky·kernelW + kx)·inChannels + ci  ↔  weights[o][ci][ky][kx].
  * The padding columns and an odd K's last half pair are not read. Throws unless `packed` holds

@@ -331,6 +331,25 @@ describe('refusals name the node', () => {
     expect(maxSteps(ours.out, theirs, 0.02)).toBeLessThanOrEqual(1 + 1e-4);
   });
 
+  it("a file's −128 weight stays −128 in the packed panels (the file's integers, exactly), and the output matches onnxruntime", async () => {
+    const fileQ = [-128, -3, 5, 1, -127, 2, 0, 9, 127, -128, 6, -128];
+    const bytes = smallQdq((b) => {
+      const at = b.initializers.findIndex((t) => t.name === 'w_q');
+      b.initializers.splice(at, 1, intTensor('w_q', [4, 3, 1, 1], 'int8', fileQ));
+    });
+    const imported = importOnnxBytes(bytes);
+    const p = await compileInt8Program(imported.graph, imported.weights, imported.quantization!.ranges, 'baseline', undefined, imported.quantization!.weightScales);
+    const [layer] = p.compiled.int8.layers;
+    const unpacked = unpackI8Panels(p.arena.u8(layer.panels, packedI8GemmBytes(4, layer.depth)), 4, 3, 1, 1);
+    expect(Array.from(unpacked.weights), 'packed int8 weights').toEqual(fileQ);
+    // Inputs at the low end (code 0 = −1.28) make the −128 weights count: −128 against −127 moves channel 3 by 2.56 output steps.
+    const x = new Float32Array(75).map((_, i) => (i % 4 === 0 ? -1.28 : seeded(1, i)[0]));
+    const ours = await runOurs(bytes, x);
+    expect(ours.precision).toBe('int8');
+    const theirs = [...(await runOrt(bytes, 'x', x, [1, 3, 5, 5])).values()][0];
+    expect(maxSteps(ours.out, theirs, 0.02)).toBeLessThanOrEqual(1 + 1e-4);
+  });
+
   it("a conv whose output the file leaves float: the session says no range reaches it; precision 'f32' runs", async () => {
     const bytes = smallQdq((b, names) => {
       b.initializers.push(intTensor('w2_q', [4, 4, 1, 1], 'int8', Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 127 : i - 8))));

@@ -5,6 +5,8 @@
  * Dense row-major arrays; the kernels must match these byte for byte.
  */
 
+import { I8_PANEL_HEAD_BYTES } from '../../src/bindings/kernels/int8.js';
+
 const f32 = Math.fround;
 
 /** Round half to even of a finite or infinite number (NaN stays NaN). */
@@ -144,12 +146,14 @@ export function i8WeightsKN(src: ArrayLike<number>, outChannels: number, inChann
 }
 
 /**
- * What i8_pack_gemm_weights must produce for `[k][n]` weights: per 8-column panel, bias i32[8],
- * colSum i32[8], scale f32[8], then ceil(k/2) k-pairs of [8][2] i8; zeros past n and past k.
+ * What i8_pack_gemm_weights must produce for `[k][n]` weights: per 8-column panel, the head
+ * (I8_PANEL_HEAD_BYTES: bias i32[8], colSum i32[8], scale f32[8], qSum i32[8] with
+ * qSum = Σ_k max(−w, 0)), then ceil(k/2) k-pairs of [8][2] i8; zeros past n and past k.
  */
 export function packI8PanelsRef(w: ArrayLike<number>, bias: ArrayLike<number> | undefined, scale: ArrayLike<number>, k: number, n: number): Uint8Array {
   const kp = Math.ceil(k / 2);
-  const panelBytes = 96 + 16 * kp;
+  const head = I8_PANEL_HEAD_BYTES;
+  const panelBytes = head + 16 * kp;
   const panels = Math.ceil(n / 8);
   const out = new Uint8Array(panels * panelBytes);
   const view = new DataView(out.buffer);
@@ -159,14 +163,17 @@ export function packI8PanelsRef(w: ArrayLike<number>, bias: ArrayLike<number> | 
       const col = p * 8 + j;
       if (col >= n) continue;
       let sum = 0;
+      let neg = 0;
       for (let kk = 0; kk < k; kk++) {
         const v = w[kk * n + col];
         sum += v;
-        out[base + 96 + (kk >> 1) * 16 + 2 * j + (kk & 1)] = v & 255;
+        neg += Math.max(-v, 0);
+        out[base + head + (kk >> 1) * 16 + 2 * j + (kk & 1)] = v & 255;
       }
       view.setInt32(base + 4 * j, bias ? bias[col] : 0, true);
       view.setInt32(base + 32 + 4 * j, sum, true);
       view.setFloat32(base + 64 + 4 * j, scale[col], true);
+      view.setInt32(base + 96 + 4 * j, neg, true);
     }
   }
   return out;
@@ -304,12 +311,13 @@ export interface I8Panels {
 }
 
 /**
- * Reads `ceil(n/8)` packed panels of depth k (the layout `packI8PanelsRef` writes: per panel bias
- * i32[8], colSum i32[8], scale f32[8], then ceil(k/2) k-pairs of [8][2] i8) back into dense
- * arrays, so a reference can run on exactly the weights a program holds.
+ * Reads `ceil(n/8)` packed panels of depth k (the layout `packI8PanelsRef` writes: per panel the
+ * head, then ceil(k/2) k-pairs of [8][2] i8) back into dense arrays, so a reference can run on
+ * exactly the weights a program holds. qSum is not read: no reference needs it.
  */
 export function unpackI8PanelsRef(packed: Uint8Array, k: number, n: number): I8Panels {
-  const panelBytes = 96 + 16 * Math.ceil(k / 2);
+  const head = I8_PANEL_HEAD_BYTES;
+  const panelBytes = head + 16 * Math.ceil(k / 2);
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   const out: I8Panels = { w: new Int8Array(k * n), bias: new Int32Array(n), colSum: new Int32Array(n), scale: new Float32Array(n) };
   for (let col = 0; col < n; col++) {
@@ -318,7 +326,7 @@ export function unpackI8PanelsRef(packed: Uint8Array, k: number, n: number): I8P
     out.bias[col] = view.getInt32(base + 4 * j, true);
     out.colSum[col] = view.getInt32(base + 32 + 4 * j, true);
     out.scale[col] = view.getFloat32(base + 64 + 4 * j, true);
-    for (let kk = 0; kk < k; kk++) out.w[kk * n + col] = view.getInt8(base + 96 + (kk >> 1) * 16 + 2 * j + (kk & 1));
+    for (let kk = 0; kk < k; kk++) out.w[kk * n + col] = view.getInt8(base + head + (kk >> 1) * 16 + 2 * j + (kk & 1));
   }
   return out;
 }

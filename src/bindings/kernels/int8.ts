@@ -9,8 +9,11 @@
 
 /** Columns per packed int8 weight panel. */
 export const I8_GEMM_NR = 8;
-/** Bytes of a panel's head: bias i32[8], colSum i32[8], scale f32[8]. */
-export const I8_PANEL_HEAD_BYTES = 96;
+/**
+ * Bytes of a panel's head: bias i32[8], colSum i32[8], scale f32[8], qSum i32[8] (Σ_k max(−W, 0),
+ * the relaxed-dot GEMM's correction; assembly/i8-epilogue.ts PANEL_HEAD_BYTES).
+ */
+export const I8_PANEL_HEAD_BYTES = 128;
 /** Largest GEMM depth whose i32 sums are exact (65536 · 255 · 128 < 2³¹). */
 export const I8_GEMM_MAX_K = 65536;
 
@@ -47,9 +50,31 @@ export interface Int8Kernels {
     m: number, panelStart: number, panelEnd: number, n: number,
     aPackPtr: number,
   ): void;
+  /**
+   * `i8_gemm` summed with i32x4.relaxed_dot_i8x16_i7x16_add_s (assembly/i8-gemm-dot.ts): the same
+   * bytes for weights in [−127, 127], on a runtime that computes the instruction right
+   * (`Features.relaxedDotI8`). Exported by the relaxed modules only (absent from the baseline
+   * ones); same arguments and scratch (`i8_gemm_pack_bytes`).
+   */
+  i8_gemm_dot?(
+    aPtr: number, aRowStrideBytes: number, aZero: number,
+    wPackedPtr: number, k: number,
+    cPtr: number, cRowStrideBytes: number, outZero: number, lo: number, hi: number,
+    resPtr: number, resRowStrideBytes: number, resZero: number, resScale: number,
+    m: number, panelStart: number, panelEnd: number, n: number,
+    aPackPtr: number,
+  ): void;
+  /** `i8_gemm_f32` on the relaxed dot, as `i8_gemm_dot` is `i8_gemm` (relaxed modules only). */
+  i8_gemm_dot_f32?(
+    aPtr: number, aRowStrideBytes: number, aZero: number,
+    wPackedPtr: number, k: number,
+    cPtr: number, cRowStrideBytes: number, lo: number, hi: number,
+    m: number, panelStart: number, panelEnd: number, n: number,
+    aPackPtr: number,
+  ): void;
   /** Scratch bytes i8_gemm needs at `aPackPtr` for m rows of depth k (0 when m < 1 or k outside [1, 65536]). */
   i8_gemm_pack_bytes(m: number, k: number): number;
-  /** Bytes of one packed panel of depth k (96 + 16·ceil(k/2)). */
+  /** Bytes of one packed panel of depth k (128 + 16·ceil(k/2)). */
   i8_gemm_panel_bytes(k: number): number;
   /** Rows per micro-kernel tile; row blocks that are multiples of it keep tiles full. */
   i8_gemm_mr(): number;

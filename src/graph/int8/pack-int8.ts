@@ -13,11 +13,12 @@
  * a layer without a folded BatchNorm: its int8 weights then come back exactly. The panels of all parts lie back to back, as
  * the f32 GEMM's do, so a step's panel p is at `panels + p · i8_gemm_panel_bytes(K)`.
  * −128 is never used, so the weights stay within the range every dot-product instruction (and
- * the relaxed dot scheme described in assembly/i8-gemm.ts) handles exactly.
+ * the relaxed-dot GEMM, assembly/i8-gemm-dot.ts) handles exactly; `dotSafe` checks the packed
+ * bytes themselves, so a −128 from any source keeps its conv on i8_gemm.
  */
 
 import type { Arena } from '../../bindings/arena.js';
-import { packedI8GemmBytes } from '../../bindings/kernels/int8.js';
+import { I8_PANEL_HEAD_BYTES, i8GemmPanels, i8PanelBytes, packedI8GemmBytes } from '../../bindings/kernels/int8.js';
 import type { Kernels, QuantParams } from '../../bindings/program.js';
 import { gemmDims, type ConvOp } from '../algorithm.js';
 import { GraphError, type ValueId } from '../nodes.js';
@@ -51,20 +52,32 @@ function tensor(weights: WeightMap, name: string | undefined, expected: number, 
   return t;
 }
 
+/** Whether packed panels of `n` columns of depth k (`bytes`, from the first panel) hold no −128 weight; the heads are not read. */
+export function panelsDotSafe(bytes: Uint8Array, n: number, k: number): boolean {
+  const panelBytes = i8PanelBytes(k);
+  for (let p = 0; p < i8GemmPanels(n); p++) {
+    const start = p * panelBytes + I8_PANEL_HEAD_BYTES;
+    if (bytes.subarray(start, (p + 1) * panelBytes).indexOf(0x80) >= 0) return false;
+  }
+  return true;
+}
+
 /**
  * Packs every part of `op` into the arena; `quant(v)` gives a u8 value's quantisation and
- * `isF32(v)` whether a part writes f32. Returns the packed block and one Int8Layer per part.
+ * `isF32(v)` whether a part writes f32. Returns the packed block, one Int8Layer per part and
+ * `dotSafe`: whether every packed weight is in [−127, 127], the relaxed-dot GEMM's range.
  */
 export function packInt8Conv(
   op: ConvOp, weights: WeightMap, k: Kernels, arena: Arena, quant: (v: ValueId) => QuantParams, isF32: (v: ValueId) => boolean,
   fileWeightScales?: ReadonlyMap<string, Float32Array>,
-): { packed: PackedWeights; layers: Int8Layer[] } {
+): { packed: PackedWeights; layers: Int8Layer[]; dotSafe: boolean } {
   const [, inChannels, kernelH, kernelW] = gemmDims(op.parts[0].layer);
   const depth = kernelH * kernelW * inChannels;
   const total = op.parts.reduce((sum, p) => sum + packedI8GemmBytes(gemmDims(p.layer)[0], depth), 0);
   const dst = arena.alloc(total);
   const input = quant(op.input);
   const layers: Int8Layer[] = [];
+  let dotSafe = true;
   let at = dst;
   for (const part of op.parts) {
     const layer = part.layer;
@@ -91,7 +104,9 @@ export function packInt8Conv(
       for (let i = o * depth; i < (o + 1) * depth; i++) most = Math.max(most, Math.abs(w[i] * s));
       const sW = given && given[o]! > 0 ? given[o]! : Math.fround(most > 0 ? most / 127 : 1);
       weightScales[o] = sW;
-      for (let i = o * depth; i < (o + 1) * depth; i++) q[i] = Math.max(-127, Math.min(127, Math.round((w[i] * s) / sW)));
+      // Our scales give [−127, 127]; a file's own scale may carry its −128 (then that conv runs i8_gemm, not the dot path).
+      const least = given ? -128 : -127;
+      for (let i = o * depth; i < (o + 1) * depth; i++) q[i] = Math.max(least, Math.min(127, Math.round((w[i] * s) / sW)));
       const real = (b ? b[o] : 0) * s + shift;
       const bq = Math.round(real / (input.scale * sW));
       if (!Number.isFinite(bq) || Math.abs(bq) > I32_LIMIT / 2) {
@@ -113,11 +128,12 @@ export function packInt8Conv(
     const [, , kh, kw] = gemmDims(layer);
     k.i8_pack_gemm_weights(src, outChannels, inChannels, kh, kw, biasAt, scaleAt, at);
     arena.release(mark);
+    dotSafe &&= panelsDotSafe(arena.u8(at, packedI8GemmBytes(outChannels, depth)), outChannels, depth);
     layers.push({
       name: layer.name, output: part.output, outChannels, depth, panels: at, weightScales, input,
       ...(output8 ? { output8 } : {}), ...(part.residual ? { residualScale: part.residual.scale } : {}),
     });
     at += packedI8GemmBytes(outChannels, depth);
   }
-  return { packed: { kind: 'i8gemm', panels: dst }, layers };
+  return { packed: { kind: 'i8gemm', panels: dst }, layers, dotSafe };
 }

@@ -30,8 +30,14 @@ export interface Int8StepContext extends StepContext {
   quant(v: ValueId): QuantParams;
   /** Rows per int8 micro-kernel tile (i8_gemm_mr): direct row blocks are multiples of it. */
   int8Mr: number;
-  /** Where convs run by int8 Winograd (`i8WinogradTileFor`, `i8Winograd1dFor`); false: every conv by i8_gemm. The bytes are the same. */
-  winograd: false | I8WinogradThresholds;
+  /**
+   * Where convs run by int8 Winograd (`i8WinogradTileFor`, `i8Winograd1dFor`): `i16` for convs whose
+   * direct form is i8_gemm, `dot` for those on the relaxed dot (`dotConvs`); false: every conv
+   * direct. The bytes are the same.
+   */
+  winograd: false | { i16: I8WinogradThresholds; dot: I8WinogradThresholds };
+  /** The conv ops whose `i8conv` step runs the relaxed-dot kernels (compile-int8.ts `packInt8Program`); the bytes are the same. */
+  dotConvs: ReadonlySet<Op>;
 }
 
 /** The int8 Winograd thresholds of the default tuning (tuning.ts `int8Winograd`). */
@@ -45,7 +51,7 @@ export const I8_WINOGRAD_THRESHOLDS: Readonly<I8WinogradThresholds> = DEFAULT_TU
  * C ≤ 114 (its sums stay exact), the map has `tiles4` 4 × 4 tiles and F(4×4) needs under 4/5 of
  * F(2×2)'s multiplies (its output transform costs more: at 10×10, 324 against 400, the two ran
  * alike); else F(2×2) where C ≤ 1827, the map has `tiles2` 2 × 2 tiles and F(2×2) needs at most
- * 3/4 of the direct multiplies (a 3×3 map: 64 of 81). The choice depends on the layer alone, and
+ * `f2MaxShare` of the direct multiplies (3/4 for i8_gemm: a 3×3 map's 64 of 81 is out). The choice depends on the layer alone, and
  * the bytes are the same whichever it is.
  */
 export function i8WinogradTileFor(op: ConvOp, t: Tuning, thresholds: I8WinogradThresholds = I8_WINOGRAD_THRESHOLDS): I8WinogradTile | undefined {
@@ -59,7 +65,7 @@ export function i8WinogradTileFor(op: ConvOp, t: Tuning, thresholds: I8WinogradT
   const tiles = (tile: number) => ceilDiv(outH, tile) * ceilDiv(outW, tile);
   const multiplies = (tile: number) => tiles(tile) * (tile + 2) ** 2;
   if (c <= i8WinogradMaxChannels(4) && tiles(4) >= thresholds.tiles4 && 5 * multiplies(4) < 4 * multiplies(2)) return 4;
-  if (c <= i8WinogradMaxChannels(2) && tiles(2) >= thresholds.tiles2 && 4 * multiplies(2) <= 3 * 9 * outH * outW) return 2;
+  if (c <= i8WinogradMaxChannels(2) && tiles(2) >= thresholds.tiles2 && multiplies(2) <= thresholds.f2MaxShare * 9 * outH * outW) return 2;
   return undefined;
 }
 
@@ -189,9 +195,10 @@ function i8Winograd1dSteps(op: ConvOp, form: { r: I8Winograd1dR; axis: 'w' | 'h'
  */
 export function i8ConvSteps(op: ConvOp, inputs: StepInputs, c: Int8StepContext): Step[] {
   const packed = packedAs(inputs.packed, 'i8gemm', op);
-  const tile = c.winograd ? i8WinogradTileFor(op, c.tuning, c.winograd) : undefined;
+  const thresholds = c.winograd && (c.dotConvs.has(op) ? c.winograd.dot : c.winograd.i16);
+  const tile = thresholds ? i8WinogradTileFor(op, c.tuning, thresholds) : undefined;
   if (tile) return i8WinogradSteps(op, tile, packed.panels, c);
-  const line = c.winograd ? i8Winograd1dFor(op, c.tuning, c.winograd) : undefined;
+  const line = thresholds ? i8Winograd1dFor(op, c.tuning, thresholds) : undefined;
   if (line) return i8Winograd1dSteps(op, line, packed.panels, c);
   const input = c.view(op.input);
   const geometry = gemmWindow(op);
@@ -213,7 +220,7 @@ export function i8ConvSteps(op: ConvOp, inputs: StepInputs, c: Int8StepContext):
   );
   return [{
     kind: 'i8conv', name: op.name, input, inputZero: c.quant(op.input).zeroPoint, outputs, weightsOffset: packed.panels, ...geometry,
-    outH: out0.height, outW: out0.width, direct: algorithm.direct, rowsPerTask: split.rowsPerTask, panelsPerTask: split.panelsPerTask,
+    outH: out0.height, outW: out0.width, direct: algorithm.direct, rowsPerTask: split.rowsPerTask, panelsPerTask: split.panelsPerTask, dot: c.dotConvs.has(op),
     tasks: split.rowTasks * panelGroupCount(outputs, split.panelsPerTask), macs: out0.batch * out0.height * out0.width * geometry.depth * outChannelsTotal,
   }];
 }
