@@ -66,7 +66,7 @@
  *    chunk.
  */
 
-import { storeTransposed4x4 } from './transpose4x4';
+import { storeTile4x8, storeTransposed4x4 } from './transpose4x4';
 
 @inline const NR: i32 = 8;
 @inline const MR: i32 = 4;
@@ -201,14 +201,7 @@ function f32_gemm_4x8(ap: usize, blocks: i32, w: usize, k: i32, acc: usize): voi
       ap += 16;
       wp += 32;
     } while (ap != end);
-    v128.store(acc, c00);
-    v128.store(acc, c01, 16);
-    v128.store(acc, c10, 32);
-    v128.store(acc, c11, 48);
-    v128.store(acc, c20, 64);
-    v128.store(acc, c21, 80);
-    v128.store(acc, c30, 96);
-    v128.store(acc, c31, 112);
+    storeTile4x8(acc, c00, c01, c10, c11, c20, c21, c30, c31);
     acc += ACC_BYTES;
   }
 }

@@ -3,7 +3,9 @@
 // i8_winograd_3x3_f32): from an exact i32 accumulator row of ≤ 8 output channels to stored u8
 // (requantized) or f32 values, and the whole-tile epilogues of the two GEMMs, which read the
 // panel head laid out here. One copy of the arithmetic, so an output is the same bytes whichever
-// kernel summed its accumulator. Not re-exported by index.ts: nothing here is a kernel.
+// kernel summed its accumulator. Also the panel and tile layout both GEMMs and the Winograd
+// kernels read (NR, MR, the panel head, the accumulator tile, the A-pack chunk). Not re-exported
+// by index.ts: nothing here is a kernel.
 //
 // Per element (see i8_gemm's contract for the whole rule):
 //   y = acc + bias (i32, wraps), real = f32(y) · scale (one rounding each), + f32(res − resZero) ·
@@ -19,6 +21,33 @@ import { storeBytes, toU8 } from './u8-common';
  */
 // @ts-ignore: decorator
 @inline export const PANEL_HEAD_BYTES: i32 = 128;
+/** Columns per packed weight panel. */
+// @ts-ignore: decorator
+@inline export const NR: i32 = 8;
+/** Rows per GEMM micro-kernel tile (i8_gemm_mr), in every build. */
+// @ts-ignore: decorator
+@inline export const MR: i32 = 4;
+/** One 4 × 8 i32 accumulator tile, handed from a micro-kernel to the epilogue through scratch. */
+// @ts-ignore: decorator
+@inline export const ACC_BYTES: i32 = 128;
+/** Largest GEMM depth whose i32 sums are exact (65536 · 255 · 128 < 2³¹; i8_gemm's limits). */
+// @ts-ignore: decorator
+@inline export const MAX_K: i32 = 65536;
+/** Packed A rows per chunk: as many as fit in this many bytes (about half of a 512 KiB L2). */
+// @ts-ignore: decorator
+@inline const CHUNK_BYTES: i32 = 262144;
+
+/** A rows per chunk at depth k (a multiple of MR), the same for i8_gemm and i8_gemm_dot so i8_gemm_pack_bytes sizes both. */
+// @ts-ignore: decorator
+@inline export function chunkRows(k: i32): i32 {
+  return max(MR, CHUNK_BYTES / (((k + 1) >> 1) << 2) / MR * MR);
+}
+
+/** Rows of the largest packed chunk of an m-row call: the scratch holds their accumulator tiles, then them. */
+// @ts-ignore: decorator
+@inline export function packedRows(m: i32, k: i32): i32 {
+  return min((m + MR - 1) / MR * MR, chunkRows(k));
+}
 
 /** bias − aZero·colSum (four columns): the zero-point fold, modulo 2³² like the sums it corrects. */
 // @ts-ignore: decorator
@@ -121,4 +150,30 @@ export function epilogueF32(acc: usize, w: usize, aZero: i32, c: usize, cStride:
   if (rows > 1) storeRowF32(c + cs, v128.load(acc, 32), v128.load(acc, 48), b0, b1, s0, s1, vlo, vhi, nc);
   if (rows > 2) storeRowF32(c + 2 * cs, v128.load(acc, 64), v128.load(acc, 80), b0, b1, s0, s1, vlo, vhi, nc);
   if (rows > 3) storeRowF32(c + 3 * cs, v128.load(acc, 96), v128.load(acc, 112), b0, b1, s0, s1, vlo, vhi, nc);
+}
+
+/**
+ * The epilogue of one chunk's row blocks [i0, i1) for one panel (head at w, its columns from `col`
+ * bytes into each C row, nc of them): block b's tile at acc + b·ACC_BYTES, rows i0 + b·MR …. T, C's
+ * element type, picks the u8 requantize (epilogue4, residual rows at res + i·resStride when res
+ * != 0) or the f32 one (epilogueF32, lo/hi as loF/hiF) at compile time; the GEMM drivers inline it.
+ */
+// @ts-ignore: decorator
+@inline export function epilogueBlocks<T>(
+  acc: usize, i0: i32, i1: i32, w: usize, aZero: i32, c: usize, cStride: i32, col: usize,
+  outZero: i32, lo: i32, hi: i32, res: usize, resStride: i32, resZero: i32, resScale: f32,
+  loF: f32, hiF: f32, nc: i32,
+): void {
+  for (let i = i0; i < i1; i += MR) {
+    const rows = min(MR, i1 - i);
+    if (isFloat<T>()) {
+      epilogueF32(acc, w, aZero, c + <usize>(i * cStride) + col, cStride, loF, hiF, nc, rows);
+    } else {
+      epilogue4(
+        acc, w, aZero, c + <usize>(i * cStride) + col, cStride, outZero, lo, hi,
+        res != 0 ? res + <usize>(i * resStride) + col : 0, resStride, resZero, resScale, nc, rows,
+      );
+    }
+    acc += ACC_BYTES;
+  }
 }

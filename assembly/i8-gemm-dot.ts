@@ -43,16 +43,10 @@
  * aPack; the sums are exact and the epilogue per element, so every split gives the same bytes.
  */
 
-import { epilogue4, epilogueF32, PANEL_HEAD_BYTES } from './i8-epilogue';
+import { ACC_BYTES, chunkRows, epilogueBlocks, MAX_K, MR, NR, packedRows, PANEL_HEAD_BYTES } from './i8-epilogue';
 import { i8_gemm_panel_bytes } from './i8-gemm';
-import { storeTransposed4x4 } from './transpose4x4';
+import { storeTile4x8, storeTransposed4x4 } from './transpose4x4';
 
-@inline const NR: i32 = 8;
-@inline const MR: i32 = 4;
-@inline const MAX_K: i32 = 65536;
-/** i8_gemm's chunk budget: the same rows per chunk, so i8_gemm_pack_bytes sizes this scratch too. */
-@inline const CHUNK_BYTES: i32 = 262144;
-@inline const ACC_BYTES: i32 = 128;
 /** Offsets in the panel head (i8-epilogue.ts PANEL_HEAD_BYTES). */
 @inline const COLSUM: i32 = 32;
 @inline const QSUM: i32 = 96;
@@ -88,10 +82,6 @@ export function i8_gemm_dot_f32(
   );
 }
 
-@inline function chunkRows(k: i32): i32 {
-  return max(MR, CHUNK_BYTES / (((k + 1) >> 1) << 2) / MR * MR);
-}
-
 /**
  * i8_gemm's driver with this file's packer and micro-kernel: per chunk of A rows, pack them as x
  * quads, then per panel its split weights, one micro-kernel call over the chunk's row blocks and
@@ -115,7 +105,7 @@ export function i8_gemm_dot_f32(
   const kp = (k + 1) >> 1;
   const quads = (k + 3) >> 2;
   const chunk = chunkRows(k);
-  const rows = min((m + MR - 1) / MR * MR, chunk);
+  const rows = packedRows(m, k);
   const acc = aPackPtr;
   const packed = acc + <usize>(rows / MR * ACC_BYTES);
   const sm = packed + <usize>(rows * (quads << 2));
@@ -129,21 +119,9 @@ export function i8_gemm_dot_f32(
       const nc = min(NR, n - p * NR);
       splitPanel(w, kp, sm);
       dot4x8(packed, blocks, w, sm, quads, acc);
-      for (let b = 0; b < blocks; b++) {
-        const i = i0 + b * MR;
-        if (isFloat<T>()) {
-          epilogueF32(
-            acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, loF, hiF,
-            nc, min(MR, i1 - i),
-          );
-        } else {
-          epilogue4(
-            acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, outZero, lo, hi,
-            resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes, resZero, resScale,
-            nc, min(MR, i1 - i),
-          );
-        }
-      }
+      epilogueBlocks<T>(
+        acc, i0, i1, w, aZero, cPtr, cRowStrideBytes, col, outZero, lo, hi, resPtr, resRowStrideBytes, resZero, resScale, loF, hiF, nc,
+      );
     }
   }
 }
@@ -262,14 +240,7 @@ function splitPanel(w: usize, kp: i32, dst: usize): void {
       ap += 16;
       wp += 64;
     } while (ap != end);
-    v128.store(acc, c00);
-    v128.store(acc, c01, 16);
-    v128.store(acc, c10, 32);
-    v128.store(acc, c11, 48);
-    v128.store(acc, c20, 64);
-    v128.store(acc, c21, 80);
-    v128.store(acc, c30, 96);
-    v128.store(acc, c31, 112);
+    storeTile4x8(acc, c00, c01, c10, c11, c20, c21, c30, c31);
     acc += ACC_BYTES;
   }
 }

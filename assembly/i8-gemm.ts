@@ -59,19 +59,8 @@
  * instruction right (src/bindings/features.ts `relaxedDotI8`) and the conv has no −128 weight.
  */
 
-import { epilogue4, epilogueF32, PANEL_HEAD_BYTES } from './i8-epilogue';
-import { storeTransposed4x4 } from './transpose4x4';
-
-@inline const NR: i32 = 8;
-@inline const MR: i32 = 4;
-/** Panel head (i8-epilogue.ts): bias, colSum, scale, qSum, 8 lanes each. */
-@inline const HEAD_BYTES: i32 = PANEL_HEAD_BYTES;
-/** Largest k for which the i32 accumulator is exact (see Limits). */
-@inline const MAX_K: i32 = 65536;
-/** Packed A rows per chunk: as many as fit in this many bytes (about half of a 512 KiB L2). */
-@inline const CHUNK_BYTES: i32 = 262144;
-/** One 4 × 8 i32 accumulator tile, handed from the micro-kernel to the epilogue through aPack. */
-@inline const ACC_BYTES: i32 = 128;
+import { ACC_BYTES, chunkRows, epilogueBlocks, MAX_K, MR, NR, packedRows, PANEL_HEAD_BYTES } from './i8-epilogue';
+import { storeTile4x8, storeTransposed4x4 } from './transpose4x4';
 
 /** MR of this build: rows per micro-kernel tile (the host sizes row blocks with it). */
 export function i8_gemm_mr(): i32 {
@@ -81,7 +70,7 @@ export function i8_gemm_mr(): i32 {
 /** Bytes of one packed panel of depth k: the head, then ceil(k/2) k-pairs of 16 bytes. */
 export function i8_gemm_panel_bytes(k: i32): i32 {
   if (k < 1) return 0;
-  return HEAD_BYTES + ((k + 1) >> 1) * 16;
+  return PANEL_HEAD_BYTES + ((k + 1) >> 1) * 16;
 }
 
 /**
@@ -97,14 +86,6 @@ export function i8_gemm_pack_bytes(m: i32, k: i32): i32 {
   if (!ASC_FEATURE_RELAXED_SIMD) return bytes;
   const quads = (k + 3) >> 2;
   return max(bytes, rows / MR * ACC_BYTES + rows * (quads << 2) + (quads << 6));
-}
-
-@inline function chunkRows(k: i32): i32 {
-  return max(MR, CHUNK_BYTES / (((k + 1) >> 1) << 2) / MR * MR);
-}
-
-@inline function packedRows(m: i32, k: i32): i32 {
-  return min((m + MR - 1) / MR * MR, chunkRows(k));
 }
 
 /** Rows [0, m) × panels [panelStart, panelEnd) (clipped to ceil(n/8)); contract above. */
@@ -200,21 +181,9 @@ export function i8_gemm_f32(
       const col = <usize>(p * NR) * sizeof<T>();
       const nc = min(NR, n - p * NR);
       i8_gemm_4x8(packed, blocks, w, kp, acc);
-      for (let b = 0; b < blocks; b++) {
-        const i = i0 + b * MR;
-        if (isFloat<T>()) {
-          epilogueF32(
-            acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, loF, hiF,
-            nc, min(MR, i1 - i),
-          );
-        } else {
-          epilogue4(
-            acc + <usize>b * ACC_BYTES, w, aZero, cPtr + <usize>(i * cRowStrideBytes) + col, cRowStrideBytes, outZero, lo, hi,
-            resPtr != 0 ? resPtr + <usize>(i * resRowStrideBytes) + col : 0, resRowStrideBytes, resZero, resScale,
-            nc, min(MR, i1 - i),
-          );
-        }
-      }
+      epilogueBlocks<T>(
+        acc, i0, i1, w, aZero, cPtr, cRowStrideBytes, col, outZero, lo, hi, resPtr, resRowStrideBytes, resZero, resScale, loF, hiF, nc,
+      );
     }
   }
 }
@@ -277,7 +246,7 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
     let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
     let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
     let c30 = i32x4.splat(0), c31 = i32x4.splat(0);
-    let wp = w + HEAD_BYTES;
+    let wp = w + PANEL_HEAD_BYTES;
     const end = ap + blockBytes;
     do {
       const w0 = v128.load8x8_s(wp);
@@ -297,14 +266,7 @@ function packRows(a: usize, aStride: i32, rows: i32, k: i32, dst: usize): void {
       ap += 16;
       wp += 16;
     } while (ap != end);
-    v128.store(acc, c00);
-    v128.store(acc, c01, 16);
-    v128.store(acc, c10, 32);
-    v128.store(acc, c11, 48);
-    v128.store(acc, c20, 64);
-    v128.store(acc, c21, 80);
-    v128.store(acc, c30, 96);
-    v128.store(acc, c31, 112);
+    storeTile4x8(acc, c00, c01, c10, c11, c20, c21, c30, c31);
     acc += ACC_BYTES;
   }
 }

@@ -39,9 +39,9 @@
  * Layouts: V′_i, U′_i, M′_i as i8-winograd.ts with α matrices; tile q = (line − line0)·tilesPerLine + t.
  */
 
-import { storeRow, storeRowF32 } from './i8-epilogue';
+import { ACC_BYTES, NR, PANEL_HEAD_BYTES, storeRow, storeRowF32 } from './i8-epilogue';
 import {
-  ACC_BYTES, at43, bt43, gemm4x8i16, HEAD_BYTES, NR, padded, pairMajor, px, sgRow, tap, taskScratchBytes, vMatrixBytes, zeroPairs,
+  at43, bt43, gemm4x8i16, padded, pairMajor, px, sgRow, tap, taskScratchBytes, vMatrixBytes, zeroPairs,
 } from './i8-winograd-tiles';
 
 /** Largest C for r (the exactness limits above); 0 for an r other than 3 or 7. */
@@ -237,7 +237,7 @@ export function i8_winograd_1d_f32(
   const acc = mm + <usize>alpha * mMatrixBytes;
   const vms = <usize>vMatrixStrideBytes;
   // i8_gemm_panel_bytes(r·C) for even C; tap j's k-pair for channel pair c/2 at + 8·(j·C + c).
-  const panelBytes = <usize>(HEAD_BYTES + 8 * r * channels);
+  const panelBytes = <usize>(PANEL_HEAD_BYTES + 8 * r * channels);
   const tapBytes = <usize>(channels << 3);
   const os = <usize>outStepBytes;
   const rs = <usize>resStepBytes;
@@ -251,7 +251,7 @@ export function i8_winograd_1d_f32(
   for (let p = pStart; p < pEnd; p++) {
     const w = wPackedPtr + <usize>p * panelBytes;
     for (let t = 0; t < channels >> 1; t++) {
-      const g = w + HEAD_BYTES + (<usize>t << 4);
+      const g = w + PANEL_HEAD_BYTES + (<usize>t << 4);
       const d = u + (<usize>t << 5);
       if (r == 7) {
         weightF27(g, tapBytes, false, d, uMatrixBytes);

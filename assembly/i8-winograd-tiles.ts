@@ -5,15 +5,8 @@
 // halves for M′). Not re-exported by index.ts: nothing here is a kernel, and every function is
 // inlined into its callers.
 
-import { PANEL_HEAD_BYTES } from './i8-epilogue';
-import { storeTransposed4x4 } from './transpose4x4';
-
-/** Columns per packed weight panel (i8_gemm's NR). */
-@inline export const NR: i32 = 8;
-/** The i8_gemm panel head (i8-epilogue.ts): bias, colSum, scale, qSum. */
-@inline export const HEAD_BYTES: i32 = PANEL_HEAD_BYTES;
-/** One 4 × 8 i32 tile. */
-@inline export const ACC_BYTES: i32 = 128;
+import { ACC_BYTES, NR, PANEL_HEAD_BYTES } from './i8-epilogue';
+import { storeTile4x8, storeTransposed4x4 } from './transpose4x4';
 
 /** Channels padded to whole 8-channel groups (V and U′ lay channels out in groups of 8). */
 // @ts-ignore: decorator
@@ -354,14 +347,7 @@ import { storeTransposed4x4 } from './transpose4x4';
       ap += 16;
       wp += 32;
     } while (ap != end);
-    v128.store(acc, c00);
-    v128.store(acc, c01, 16);
-    v128.store(acc, c10, 32);
-    v128.store(acc, c11, 48);
-    v128.store(acc, c20, 64);
-    v128.store(acc, c21, 80);
-    v128.store(acc, c30, 96);
-    v128.store(acc, c31, 112);
+    storeTile4x8(acc, c00, c01, c10, c11, c20, c21, c30, c31);
     acc += ACC_BYTES;
   }
 }

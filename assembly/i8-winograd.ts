@@ -59,10 +59,9 @@
  *   M′_ξ (i32, scratch): ceil(T/4) 4 × 8 tiles of 128 bytes (row = tile slot, 8 columns).
  */
 
-import { storeRow, storeRowF32 } from './i8-epilogue';
+import { ACC_BYTES, NR, PANEL_HEAD_BYTES, storeRow, storeRowF32 } from './i8-epilogue';
 import {
-  ACC_BYTES, gemm4x8i16, HEAD_BYTES, inputTile2, inputTile4, NR, outputTile2, outputTile4, padded, pairMajor, taskScratchBytes, vMatrixBytes,
-  weightHalf2, weightHalf4, zeroPairs,
+  gemm4x8i16, inputTile2, inputTile4, outputTile2, outputTile4, padded, pairMajor, taskScratchBytes, vMatrixBytes, weightHalf2, weightHalf4, zeroPairs,
 } from './i8-winograd-tiles';
 
 
@@ -249,7 +248,7 @@ export function i8_winograd_3x3_f32(
   const acc = m + <usize>matrices * mMatrixBytes;
   const vms = <usize>vMatrixStrideBytes;
   // i8_gemm_panel_bytes(9·C) for even C.
-  const panelBytes = <usize>(HEAD_BYTES + 72 * channels);
+  const panelBytes = <usize>(PANEL_HEAD_BYTES + 72 * channels);
   const ps = <usize>cps;
   const rowBytes = ps * <usize>outW;
   const rs = <usize>rps;
@@ -263,7 +262,7 @@ export function i8_winograd_3x3_f32(
   const vhi = f32x4.splat(hiF);
   for (let p = pStart; p < pEnd; p++) {
     const w = wPackedPtr + <usize>p * panelBytes;
-    transformWeights(tile, w + HEAD_BYTES, channels, cp, u, uMatrixBytes);
+    transformWeights(tile, w + PANEL_HEAD_BYTES, channels, cp, u, uMatrixBytes);
     for (let xi = 0; xi < matrices; xi++) {
       gemm4x8i16(vPtr + <usize>xi * vms, blocks, u + <usize>xi * uMatrixBytes, groups, m + <usize>xi * mMatrixBytes);
     }

@@ -1,5 +1,7 @@
-// The 4 × 4 transpose of 32-bit lanes that both GEMM A packers (f32-gemm.ts, i8-gemm.ts) store
-// for each k-group of four rows. Not re-exported by index.ts: inlined into its callers.
+// Moves of 4-row tiles the GEMM kernels share: the 4 × 4 transpose of 32-bit lanes their A packers
+// (f32-gemm.ts, i8-gemm.ts, i8-gemm-dot.ts, i8-winograd-tiles.ts) store for each k-group of four
+// rows, and the store of a 4 × 8 accumulator tile (f32 or i32 lanes) their micro-kernels hand to
+// the epilogue. Not re-exported by index.ts: inlined into its callers.
 
 /**
  * Stores the transpose of rows v0..v3 (four 32-bit lanes each) as 64 bytes at dst: lane j of
@@ -15,4 +17,19 @@
   v128.store(dst, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7), 16);
   v128.store(dst, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5), 32);
   v128.store(dst, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7), 48);
+}
+
+/** Stores a 4 × 8 tile of 32-bit lanes row-major as 128 bytes at dst: row i is ci0 (columns 0–3), ci1 (4–7). */
+// @ts-ignore: decorator
+@inline export function storeTile4x8(
+  dst: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+): void {
+  v128.store(dst, c00);
+  v128.store(dst, c01, 16);
+  v128.store(dst, c10, 32);
+  v128.store(dst, c11, 48);
+  v128.store(dst, c20, 64);
+  v128.store(dst, c21, 80);
+  v128.store(dst, c30, 96);
+  v128.store(dst, c31, 112);
 }

@@ -258,11 +258,13 @@ export async function createSession(options: SessionOptions): Promise<Session> {
   const gemmMr = k.f32_gemm_mr();
   const passes = options.passes ?? ALL_PASSES;
   const compileOptions = { passes, threads, gemmMr, winograd: options.winograd ?? true };
+  // The relaxed-dot kernels where the module has them and the probe above found the instruction right.
+  const int8Options = { ...compileOptions, int8Dot: f.relaxedDotI8 === true };
   const declaredInput = modelInputs?.[0]?.layout !== undefined ? modelInputs[0] : undefined;
   const defaultLayout: Layout = declaredInput?.layout === 'nhwc' ? 'nhwc' : 'nchw';
   let compiled: CompiledGraph;
   if (precision === 'int8' && !options.calibration) {
-    compiled = compileInt8Graph(g, weights, k, arena, { ...compileOptions, ranges: fileRanges!, weightScales: fileWeightScales });
+    compiled = compileInt8Graph(g, weights, k, arena, { ...int8Options, ranges: fileRanges!, weightScales: fileWeightScales });
   } else if (precision === 'int8') {
     const planned = inputShapeOf(g);
     const layout = options.calibration!.layout ?? defaultLayout;
@@ -282,7 +284,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     const ranges = calibrationRanges(g, weights, options.calibration!.inputs, layout, {
       module: calibrationModule, shared: options.wasm !== undefined && shared, passes, maxMemoryBytes: options.maxMemoryBytes,
     }, method === 'percentile' ? { method, percentile: percentile ?? 99.99 } : { method: 'minmax' });
-    compiled = compileInt8Graph(g, weights, k, arena, { ...compileOptions, ranges });
+    compiled = compileInt8Graph(g, weights, k, arena, { ...int8Options, ranges });
   } else {
     compiled = compileGraph(g, weights, k, arena, compileOptions);
   }

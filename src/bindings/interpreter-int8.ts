@@ -8,7 +8,7 @@
 
 import { I8_GEMM_NR } from './kernels/int8.js';
 import {
-  pixelPtr, pixelRange, rowBlock, viewElementBytes, type ConvertStep, type I8ConvStep, type I8Winograd1dStep,
+  channelBlock, pixelPtr, pixelRange, rowBlock, viewElementBytes, type ConvertStep, type I8ConvStep, type I8Winograd1dStep,
   type I8WinogradStep, type Kernels, type Program, type U8GlobalAvgPoolStep, type U8PoolStep,
 } from './program.js';
 import { gemmConvTask } from './conv-task.js';
@@ -146,10 +146,7 @@ export function runU8Task(k: Kernels, step: U8PoolStep | U8GlobalAvgPoolStep | C
     }
     case 'u8GlobalAvgPool': {
       const { input: x, out } = step;
-      const groups = Math.ceil(x.channels / step.channelsPerTask);
-      const n = Math.floor(task / groups);
-      const c0 = (task % groups) * step.channelsPerTask;
-      const c1 = Math.min(c0 + step.channelsPerTask, x.channels);
+      const [n, c0, c1] = channelBlock(x.channels, step.channelsPerTask, task);
       k.u8_global_avgpool_nhwc(
         x.offset + n * x.imageStrideBytes + c0, x.pixelStrideBytes, x.height * x.width, c1 - c0, out.offset + n * out.imageStrideBytes + c0,
       );

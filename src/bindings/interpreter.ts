@@ -9,7 +9,7 @@ import { winogradBlockFloats, winogradMatrixStrideBytes } from './kernels/winogr
 import { gemmConvTask } from './conv-task.js';
 import { runI8ConvTask, runI8Winograd1dTask, runI8WinogradTask, runU8Task } from './interpreter-int8.js';
 import {
-  pixelPtr, pixelRange, rowBlock, PANEL_WIDTH, type ConvStep, type Kernels, type Program, type Step, type View,
+  channelBlock, pixelPtr, pixelRange, rowBlock, PANEL_WIDTH, type ConvStep, type Kernels, type Program, type Step, type View,
   type Winograd1dStep, type WinogradStep,
 } from './program.js';
 import { gemmPackPtr, threadScratchPtr, winogradGroupColumns, winogradMatrices, winogradTiles } from './scratch.js';
@@ -57,10 +57,7 @@ export function runTask(k: Kernels, program: Program, step: Step, task: number, 
     }
     case 'globalAvgPool': {
       const { input: x, out } = step;
-      const groups = Math.ceil(x.channels / step.channelsPerTask);
-      const n = Math.floor(task / groups);
-      const c0 = (task % groups) * step.channelsPerTask;
-      const c1 = Math.min(c0 + step.channelsPerTask, x.channels);
+      const [n, c0, c1] = channelBlock(x.channels, step.channelsPerTask, task);
       k.f32_global_avgpool_nhwc(
         x.offset + n * x.imageStrideBytes + c0 * 4, x.pixelStrideBytes, x.height * x.width, c1 - c0,
         out.offset + n * out.imageStrideBytes + c0 * 4,

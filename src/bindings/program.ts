@@ -480,6 +480,12 @@ export function rowBlock(outH: number, rowsPerTask: number, task: number): [numb
   return [Math.floor(task / blocks), oyStart, Math.min(oyStart + rowsPerTask, outH)];
 }
 
+/** [image, c0, c1) of a global-pool task (f32 and u8): tasks = batch · ceil(channels / channelsPerTask), image-major. */
+export function channelBlock(channels: number, channelsPerTask: number, task: number): [number, number, number] {
+  const groups = Math.ceil(channels / channelsPerTask), c0 = (task % groups) * channelsPerTask;
+  return [Math.floor(task / groups), c0, Math.min(c0 + channelsPerTask, channels)];
+}
+
 /**
  * Pixel range of a per-pixel task. Tasks never straddle images, so a range is contiguous in
  * memory at a fixed pixel stride: tasks = batch · ceil(H·W / pixelsPerTask).

@@ -12,48 +12,21 @@
  * Needs `npm run build` (the page imports dist/, which loads build/*.wasm). Skips, saying why,
  * without /usr/bin/chromium, playwright-core, the build or ../shared/fixtures.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { FIXTURES_AVAILABLE, FIXTURES_SKIP_REASON, fixturePath } from '../helpers/fixtures.js';
+import { CHROMIUM, chromiumSkipReason, playwright, ROOT, withTimeout } from './chromium.js';
 import { createSession, loadImage, preprocess, softmax, topK, IMAGENET_CLASSES } from '../../src/index.js';
 // @ts-expect-error — a plain .mjs script without type declarations
 import { startServer } from '../../scripts/serve-example.mjs';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const STEP_MS = 60_000;
 
-async function loadPlaywright(): Promise<typeof import('playwright-core') | undefined> {
-  try {
-    return await import('playwright-core');
-  } catch {
-    return undefined;
-  }
-}
-const playwright = await loadPlaywright();
-
-function skipReason(): string {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} is absent (install Debian's package: apt-get install chromium)`;
-  if (!playwright) return 'playwright-core is not installed (npm i -D playwright-core)';
-  if (!existsSync(path.join(ROOT, 'dist/index.js'))) return 'dist/ is not built (npm run build)';
-  if (!existsSync(path.join(ROOT, 'build/baseline-shared.wasm'))) return 'build/*.wasm is not built (npm run build:wasm)';
-  return '';
-}
-const SKIP = skipReason();
+const SKIP = chromiumSkipReason(['dist/index.js', 'build/baseline-shared.wasm']);
 const SKIP_NOTE = SKIP ? ` (skipped: ${SKIP})` : '';
-
-/** Rejects after `ms` (page.evaluate has no timeout of its own): the test must not hang. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface PageResult {
   top: { index: number; label: string; probability: number }[];

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the kernel-level browser tests (int8-dot*.test.ts): Debian's `chromium`
+ * Headless Chromium for the browser tests (browser.test.ts, int8-dot*.test.ts): Debian's `chromium`
  * driven by playwright-core with `executablePath` (never a browser download), one page on
  * scripts/serve-example.mjs serving the repository root with COOP/COEP (so the page may create
  * shared memories and workers, and import dist/ and build/ by URL).
@@ -21,7 +21,8 @@ async function loadPlaywright(): Promise<typeof import('playwright-core') | unde
     return undefined;
   }
 }
-const playwright = await loadPlaywright();
+/** playwright-core, or undefined where it is not installed (chromiumSkipReason says so). */
+export const playwright = await loadPlaywright();
 
 /** Why these tests cannot run here ('' when they can): Chromium, playwright-core and the repository files they load. */
 export function chromiumSkipReason(files: readonly string[]): string {

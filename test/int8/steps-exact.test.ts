@@ -16,7 +16,7 @@
  * (quantizeLayerRef), from the f32 weights, so the per-step check does not rest on what was packed.
  */
 import { describe, expect, it } from 'vitest';
-import { packedI8GemmBytes } from '../../src/bindings/kernels/int8.js';
+import { I8_PANEL_HEAD_BYTES, i8PanelBytes, packedI8GemmBytes } from '../../src/bindings/kernels/int8.js';
 import type { ConvOp } from '../../src/graph/algorithm.js';
 import { gemmDims } from '../../src/graph/algorithm.js';
 import type { WeightMap } from '../../src/graph/compile.js';
@@ -160,12 +160,14 @@ describe.each(BUILDS)('int8 programs of small graphs (%s): every int8 step equal
 
 /** Where byte `i` of packed panels of depth k lies (panel, field, column), with both values. */
 function describePackedByte(i: number, k: number, got: number, want: number): string {
-  const panelBytes = 96 + 16 * Math.ceil(k / 2);
+  const panelBytes = i8PanelBytes(k);
   const panel = Math.floor(i / panelBytes);
   const at = i % panelBytes;
+  const head = I8_PANEL_HEAD_BYTES;
   const field = at < 32 ? `bias of column ${at >> 2}` : at < 64 ? `column sum of column ${(at - 32) >> 2}` : at < 96
     ? `scale of column ${(at - 64) >> 2}`
-    : `weight k=${2 * ((at - 96) >> 4) + (at & 1)} of column ${((at - 96) & 15) >> 1}`;
+    : at < head ? `qSum of column ${(at - 96) >> 2}`
+      : `weight k=${2 * ((at - head) >> 4) + (at & 1)} of column ${((at - head) & 15) >> 1}`;
   return `byte ${i} (panel ${panel}, ${field}): got ${got}, want ${want}`;
 }
 
