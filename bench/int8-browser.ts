@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/int8-browser.ts [-- --model googlenet,inception_v3 --size px --threads 1,2 --rounds n --warmup n
  * --primer n --calibration n --variants int8-dot,int8-i16,f32[,int8-dot-nowino,int8-i16-nowino] --settle ms
- * --chromium path --json --out dir --name stem --progress]`
+ * --profile repeats --chromium path --json --out dir --name stem --progress]`
  *
  * The int8 GEMM on the relaxed dot against the i16 one and against f32, paired in ONE headless
  * Chromium page (Debian's chromium driven by playwright-core, as test/browser/ does), the page
@@ -19,6 +19,12 @@
  * each timed run right after `primer` untimed runs of the same session, `settle` ms of pause before
  * it — each run timed inside the page (performance.now around `session.run`); p50 per variant and
  * paired ratios with their bootstrap 95 % intervals (bench/harness/stats.ts).
+ *
+ * `--profile n` also profiles every session after the rounds on its threads (`session.profile({
+ * repeats: n, threads: true })`: the fastest of n traced runs) and prints per row each session's
+ * run time, each thread's time in tasks and waiting at barriers, and a table of steps joined by
+ * name (span ms, int8 over f32, mean wait after the step): where an int8 network gains less than
+ * the whole-run ratio, and whether its threads wait.
  *
  * Loads the engine from dist/ (`npm run build`; refused when dist/ is older than src/). Markdown
  * on stdout (the JSON with --json); `--out dir` also writes <dir>/<name>.md and .json.
@@ -62,6 +68,7 @@ export const INT8_BROWSER_OPTIONS = {
   warmup: { type: 'int', default: 2, min: 0, help: 'untimed runs of each session first' },
   primer: { type: 'int', default: 1, min: 0, help: 'untimed runs of a session right before each of its timed runs' },
   settle: { type: 'int', default: 30, min: 0, help: 'ms of pause before each timed run' },
+  profile: { type: 'int', min: 1, help: 'after timing, per-step profile of every session (repeats per step)' },
   chromium: { type: 'string', default: '/usr/bin/chromium', help: 'Chromium executable' },
   json: { type: 'boolean', help: 'print the result JSON instead of the markdown' },
   out: { type: 'string', help: 'also write <out>/<name>.md and .json' },
@@ -83,6 +90,8 @@ export interface Int8BrowserRow {
   ratios: Record<string, PairedRatio | undefined>;
   /** Every int8 session's logits are the same bytes. */
   int8BytesEqual: boolean;
+  /** With --profile: per variant, each step of the fastest traced run: name, kind, span ms, and per thread busy/wait ms and tasks. */
+  profile?: Record<string, Array<{ name: string; kind: string; ms: number; threads: Array<{ startMs: number; busyMs: number; waitMs: number; tasks: number }> }>>;
 }
 
 export interface Int8BrowserResult {
@@ -142,6 +151,20 @@ async function pageRun(arg: { name: string; runs: number }): Promise<number> {
   return ms;
 }
 
+/** In the page: every session's traced profile on its threads (the fastest of `repeats` runs). */
+async function pageProfile(arg: { repeats: number }): Promise<NonNullable<Int8BrowserRow['profile']>> {
+  const { sessions } = (globalThis as any).__bench;
+  const out: NonNullable<Int8BrowserRow['profile']> = {};
+  for (const [name, session] of Object.entries(sessions)) {
+    const steps = await (session as any).profile({ repeats: arg.repeats, threads: true });
+    out[name] = steps.map((p: any) => ({
+      name: p.name, kind: p.kind, ms: p.ms,
+      threads: p.threads.map((t: any) => ({ startMs: t.startMs, busyMs: t.tasksEndMs - t.startMs, waitMs: t.releasedMs - t.tasksEndMs, tasks: t.tasks })),
+    }));
+  }
+  return out;
+}
+
 async function pageDispose(): Promise<void> {
   const bench = (globalThis as any).__bench;
   if (!bench) return;
@@ -181,7 +204,58 @@ export function renderInt8BrowserMarkdown(r: Int8BrowserResult): string {
     `# int8 relaxed dot in Chromium (${r.chromium})`, '',
     `\`${r.command}\` — ${r.cpu}, ${r.cores} cores. Paired ratios: median over rounds [bootstrap 95 %].`, '',
     markdownTable(head, rows, names.map((_, i) => i + 2)), '',
+    ...r.rows.flatMap((row) => (row.profile ? profileMarkdown(row) : [])),
   ].join('\n');
+}
+
+/**
+ * A row's per-step profiles side by side, steps joined by name (an int8 program's own steps, such
+ * as the input quantize, have no f32 cell), with each int8 variant over f32 per step and in total.
+ */
+function profileMarkdown(row: Int8BrowserRow): string[] {
+  const profile = row.profile!;
+  const names = Object.keys(profile);
+  const ms = new Map<string, Map<string, number>>();
+  const kinds = new Map<string, string>();
+  for (const n of names) {
+    for (const p of profile[n]!) {
+      if (!ms.has(p.name)) ms.set(p.name, new Map());
+      ms.get(p.name)!.set(n, (ms.get(p.name)!.get(n) ?? 0) + p.ms);
+      if (n !== 'f32' || !kinds.has(p.name)) kinds.set(p.name, p.kind);
+    }
+  }
+  const over = names.filter((n) => n !== 'f32' && names.includes('f32'));
+  const cell = (x: number | undefined) => (x === undefined ? '—' : x.toFixed(3));
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b <= 0 ? '—' : (a / b).toFixed(2));
+  const waits = new Map<string, Map<string, number>>();
+  for (const n of names) {
+    for (const p of profile[n]!) {
+      if (!waits.has(p.name)) waits.set(p.name, new Map());
+      waits.get(p.name)!.set(n, p.threads.reduce((s, t) => s + t.waitMs, 0) / p.threads.length);
+    }
+  }
+  const rows = [...ms].map(([step, m]) => [
+    step, kinds.get(step)!, ...names.map((n) => cell(m.get(n))), ...over.map((n) => ratio(m.get(n), m.get('f32'))),
+    ...names.map((n) => cell(waits.get(step)!.get(n))),
+  ]);
+  const head = ['step', 'kind', ...names.map((n) => `${n} ms`), ...over.map((n) => `${n}/f32`), ...names.map((n) => `${n} wait ms`)];
+  // Per session: the traced run's length, and per thread its time in steps' tasks and at barriers.
+  const summary = names.map((n) => {
+    const steps = profile[n]!;
+    const threads = steps[0]!.threads.map((_, t) => ({
+      busy: steps.reduce((s, p) => s + p.threads[t]!.busyMs, 0), wait: steps.reduce((s, p) => s + p.threads[t]!.waitMs, 0),
+      tasks: steps.reduce((s, p) => s + p.threads[t]!.tasks, 0), start: steps[0]!.threads[t]!.startMs,
+    }));
+    const last = steps[steps.length - 1]!.threads;
+    const runMs = Math.max(...last.map((t) => t.startMs + t.busyMs + t.waitMs));
+    return [n, cell(runMs), threads.map((t) => cell(t.busy)).join(' / '), threads.map((t) => cell(t.wait)).join(' / '),
+      threads.map((t) => cell(t.start)).join(' / '), threads.map((t) => String(t.tasks)).join(' / ')];
+  });
+  return [
+    `## ${row.model}@${row.inputSize} on ${row.threads} thread(s): traced run (fastest of the repeats)`, '',
+    markdownTable(['session', 'run ms', 'in tasks ms (per thread)', 'at barriers ms', 'first start ms', 'tasks'], summary, [1]), '',
+    markdownTable(head, rows, [...names, ...over, ...names].map((_, i) => i + 2)), '',
+  ];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -230,10 +304,12 @@ async function main(argv: string[]): Promise<number> {
           rounds: v.rounds, warmup: v.warmup, primer: v.primer, settleMs: v.settle,
           onRound: (round, t) => log(`  round ${round + 1}/${v.rounds}: ${t.map((x, i) => `${variants[i]} ${ms(x)}`).join(', ')}`),
         });
+        const profile = v.profile === undefined ? undefined
+          : await withTimeout(page.evaluate(pageProfile, { repeats: v.profile }), REQUEST_MS, `${model} profile`);
         await page.evaluate(pageDispose);
         const byName = Object.fromEntries(variants.map((n, i) => [n, times[i]!]));
         result.rows.push({
-          model, inputSize: size, threads, int8BytesEqual,
+          model, inputSize: size, threads, int8BytesEqual, ...(profile ? { profile } : {}),
           variants: Object.fromEntries(variants.map((n) => [n, { ...created.info[n]!, stats: timeStats(byName[n]!), timesMs: byName[n]! }])),
           ratios: Object.fromEntries(RATIOS.filter(([a, b]) => byName[a] && byName[b]).map(([a, b]) => [`${a}/${b}`, pairedRatio(byName[a]!, byName[b]!)])),
         });

@@ -22,6 +22,7 @@ import { DEFAULT_TUNING } from './graph/tuning.js';
 import { buildNetwork, variantInfo } from './inception/models.js';
 import { seededInputNCHW, seededWeights } from './inception/seeded-weights.js';
 import { checkBoolean, checkInteger, checkOptionKeys, describeValue } from './util/options.js';
+import { InputCopies, validateInput } from './session-input.js';
 import { checkSessionOptions, MISSING_CALIBRATION, P, threadCount, type Layout, type Precision, type SessionOptions } from './session-options.js';
 import type { ValueRange } from './graph/int8/quant-params.js';
 import type { ValueId } from './graph/nodes.js';
@@ -29,6 +30,7 @@ import { calibrationRanges } from './graph/int8/calibrate.js';
 import { compileInt8Graph, type CompiledInt8Graph } from './graph/int8/compile-int8.js';
 import { exportQdqOnnx } from './onnx/export-qdq.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
+import { profileThreads, threadRecord, traceBytes, tracedHooks } from './bindings/trace.js';
 import { importTfjs, TfjsImportError } from './tfjs/import.js';
 import { importOnnx, OnnxImportError } from './onnx/import.js';
 
@@ -77,9 +79,17 @@ export interface ProfileOptions {
   input?: Float32Array;
   /** Layout of `input` (default as for `run`); only with `input`. */
   layout?: Layout;
+  /**
+   * Time whole runs on the session's threads instead of each step alone on the calling thread:
+   * a step's `ms` then spans from the first thread's start of it to the last thread's end of its
+   * tasks (steps the compiler lets overlap share time), and `threads` gives each thread's start,
+   * end of tasks, barrier exit (ms from the run's start) and tasks run — where threads wait. The
+   * fastest of `repeats` runs is reported (default false).
+   */
+  threads?: boolean;
 }
 
-const PROFILE_OPTION_KEYS: Record<keyof ProfileOptions, true> = { repeats: true, input: true, layout: true };
+const PROFILE_OPTION_KEYS: Record<keyof ProfileOptions, true> = { repeats: true, input: true, layout: true, threads: true };
 
 export interface RunResult {
   /** The main output's values, row-major in the order of `shape`. */
@@ -124,7 +134,8 @@ export interface Session {
   run(input: Float32Array, options?: RunOptions): Promise<RunResult>;
   /**
    * Per-step timings: each step on the calling thread, best of `repeats`, on its own copy of
-   * the input staged before every repeat. Queues with `run()` (never runs beside one).
+   * the input staged before every repeat; with `threads: true`, whole runs on the session's
+   * threads with each thread's timeline (ProfileOptions). Queues with `run()` (never runs beside one).
    */
   profile(options?: ProfileOptions): Promise<StepProfile[]>;
   /**
@@ -350,16 +361,20 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     }
     const layout: Layout = layoutOption ?? defaultLayout;
     validateInput(data, layout, info.inputShape, checkFinite, declaredInput?.layout === 'features');
-    return { data: data.slice(), layout };
+    return { data: copies.copyOf(data), layout };
   };
+  const copies = new InputCopies();
 
   const stage = (data: Float32Array, layout: Layout): void => stageInput(k, arena, compiled, data, layout);
 
 
+  /** The trace area of `profile({ threads: true })`, allocated at its first call. */
+  let traceOffset: number | undefined;
   const runOnce = async (data: Float32Array, layout: Layout): Promise<RunResult> => {
     if (disposed) throw new Error(`${P}the session was disposed`);
     const batch = data.length / imageFloats;
     stage(data, layout);
+    copies.release(data); // staged: this run no longer reads its copy
     if (debug) runProgramChecked(k, compiled.program, arena);
     else if (pool) await pool.run();
     else runProgramInline(k, compiled.program);
@@ -396,9 +411,11 @@ export async function createSession(options: SessionOptions): Promise<Session> {
     profile(profileOptions) {
       let captured: { data: Float32Array; layout: Layout };
       let repeats: number;
+      let traced: boolean;
       try {
         const o = checkOptionKeys(profileOptions, Object.keys(PROFILE_OPTION_KEYS) as (keyof ProfileOptions)[], 'profile()', P);
         repeats = checkInteger(o.repeats, 'repeats', 1, Number.MAX_SAFE_INTEGER, 'an integer ≥ 1', P) ?? 1;
+        traced = checkBoolean(o.threads, 'threads', P) ?? false;
         if (o.input === undefined && o.layout !== undefined) throw new Error(`${P}profile(): \`layout\` describes \`input\`; pass both, or neither for the default input`);
         if (o.input === undefined) {
           if (disposed) throw new Error(`${P}the session was disposed`);
@@ -414,7 +431,15 @@ export async function createSession(options: SessionOptions): Promise<Session> {
       return enqueue(() => {
         if (disposed) throw new Error(`${P}the session was disposed`);
         // Staged before every repeat: the planner may reuse the input's memory for later steps.
-        return profileProgram(k, compiled.program, repeats, () => stage(captured.data, captured.layout));
+        const restage = () => stage(captured.data, captured.layout);
+        if (!traced) return profileProgram(k, compiled.program, repeats, restage);
+        const { program } = compiled;
+        traceOffset ??= arena.alloc(traceBytes(threads, program.steps.length));
+        const runTraced = async (at: number) => {
+          if (pool) await pool.run(at);
+          else runProgramInline(k, program, tracedHooks({}, program, threadRecord(arena.memory.buffer, at, 0, program.steps.length)));
+        };
+        return profileThreads(program, threads, repeats, arena.memory, traceOffset, runTraced, restage);
       });
     },
     exportOnnx() {
@@ -442,30 +467,5 @@ function inputShapeOf(g: Graph): number[] {
 function nhwcToNchwInto(nhwc: Float32Array, out: Float32Array, base: number, pixels: number, channels: number): void {
   for (let p = 0; p < pixels; p++) {
     for (let c = 0; c < channels; c++) out[base + c * pixels + p] = nhwc[p * channels + c];
-  }
-}
-
-/**
- * Checks an input (of a checked `layout`) against the planned `[batch, C, H, W]` before any kernel
- * runs; a `features` input (`[batch, F, 1, 1]` planned) is named `[batch, F]`.
- */
-function validateInput(data: Float32Array, layout: Layout, planned: number[], checkFinite: boolean, features = false): void {
-  const [batch, c, h, w] = planned;
-  const image = c * h * w;
-  const shape = features ? `[${batch},${c}]` : layout === 'nchw' ? `[${batch},${c},${h},${w}]` : `[${batch},${h},${w},${c}]`;
-  if (!(data instanceof Float32Array)) {
-    throw new TypeError(`inception-wasm: input must be a Float32Array (${features ? 'features' : layout.toUpperCase()} ${shape}), got ${Object.prototype.toString.call(data)}`);
-  }
-  if (data.length === 0 || data.length % image !== 0 || data.length / image > batch) {
-    throw new Error(
-      `inception-wasm: input 'input': expected ${shape} (${batch * image} floats; or a multiple of ${image} up to batch ${batch}), got ${data.length} floats`,
-    );
-  }
-  if (checkFinite) {
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) {
-        throw new Error(`inception-wasm: input 'input' holds a non-finite value (${data[i]}) at index ${i}; inputs must be finite (checkFinite is on)`);
-      }
-    }
   }
 }

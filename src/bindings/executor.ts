@@ -125,9 +125,23 @@ export interface StepProfile {
   ms: number;
   macs: number;
   gflops: number;
+  /** `profile({ threads: true })` only: each thread's part of the step (trace.ts). */
+  threads?: ThreadStepTiming[];
 }
 
-function outputShape(step: Step): number[] {
+/** One thread's part of one step in a traced run, in ms from the moment the run was started (step 0's start includes the thread's wake-up). */
+export interface ThreadStepTiming {
+  startMs: number;
+  /** When it had run its last task of the step (`tasksEndMs − startMs` includes its claims of tasks). */
+  tasksEndMs: number;
+  /** When it left the barrier after the step (= `tasksEndMs` where the next step follows directly). */
+  releasedMs: number;
+  /** Tasks of the step this thread ran. */
+  tasks: number;
+}
+
+/** Output shape `[N, H, W, C]` of a step's outputs (channels summed over a merged step's parts). */
+export function outputShape(step: Step): number[] {
   const writes = stepAccess(step).writes;
   const v = writes[0];
   return [v.batch, v.height, v.width, writes.reduce((s, w) => s + w.channels, 0)];

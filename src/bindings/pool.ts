@@ -48,6 +48,7 @@ import {
   poolControlBytes, type Completion, type FromWorker,
 } from './protocol.js';
 import { workerSpawner, type WorkerHandle } from './spawn.js';
+import { threadRecord, tracedHooks } from './trace.js';
 import { instantiateKernels } from './wasm-module.js';
 
 export { poolControlBytes, type Completion };
@@ -90,7 +91,7 @@ const DEFAULT_COMPLETION: Completion = 'waitAsync' in Atomics ? 'waitAsync' : 'm
 
 interface Runner {
   load(program: Program): Promise<void>;
-  run(): Promise<void>;
+  run(traceOffset: number): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -164,9 +165,13 @@ export class WorkerPool {
     return this.enqueue(() => this.runner.load(program));
   }
 
-  /** Runs the loaded program once. Concurrent calls queue and resolve in order. */
-  run(): Promise<void> {
-    return this.enqueue(() => this.runner.run());
+  /**
+   * Runs the loaded program once. Concurrent calls queue and resolve in order. `traceOffset`
+   * (8-aligned, `traceBytes(threads, steps)` bytes the caller cleared): record the run's
+   * timeline there (trace.ts); 0, the default: no trace.
+   */
+  run(traceOffset = 0): Promise<void> {
+    return this.enqueue(() => this.runner.run(traceOffset));
   }
 
   /** Terminates the workers; a run in flight rejects, later calls reject. Idempotent. */
@@ -203,7 +208,7 @@ class InlineRunner implements Runner {
   private readonly kernels: Kernels;
   private program?: Program;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+  constructor(module: WebAssembly.Module, private readonly memory: WebAssembly.Memory) {
     this.kernels = asKernels(instantiateKernels(module, memory));
   }
 
@@ -211,9 +216,11 @@ class InlineRunner implements Runner {
     this.program = program;
   }
 
-  async run(): Promise<void> {
+  async run(traceOffset: number): Promise<void> {
     if (!this.program) throw new Error('inception-wasm: run() before load(program)');
-    runProgramInline(this.kernels, this.program);
+    const { program } = this;
+    const record = traceOffset === 0 ? undefined : threadRecord(this.memory.buffer, traceOffset, 0, program.steps.length);
+    runProgramInline(this.kernels, program, record && tracedHooks({}, program, record));
   }
 
   async dispose(): Promise<void> {
@@ -297,7 +304,7 @@ class WorkerCrew implements Runner {
     await this.sendProgram(program);
   }
 
-  async run(): Promise<void> {
+  async run(traceOffset: number): Promise<void> {
     await this.ensureHealthy();
     if (!this.program) throw new Error('inception-wasm: run() before load(program)');
     const { i32, word } = this;
@@ -308,6 +315,7 @@ class WorkerCrew implements Runner {
     Atomics.store(i32, word(CONTROL_BYTES.barrierArrived), 0);
     Atomics.store(i32, word(CONTROL_BYTES.remaining), this.config.threads);
     Atomics.store(i32, word(CONTROL_BYTES.done), 0);
+    Atomics.store(i32, word(CONTROL_BYTES.trace), traceOffset);
     const generation = ++this.generation;
     await this.expect('done', 1, () => {
       if (this.config.completion === 'waitAsync') {

@@ -18,6 +18,7 @@ import type { Program } from './program.js';
  * | 128        | barrierGeneration   | last arriver (+ on failure)  | barrier waiters `Atomics.wait` on it       |
  * | 192        | remaining           | workers                      | workers still in the run (reset to T)      |
  * | 196        | done                | last worker to leave         | 1 when the run is over (`waitAsync` completion) |
+ * | 200        | trace               | coordinator                  | byte offset of this run's trace area (trace.ts), 0: none |
  * | 256        | failed              | failing worker / coordinator | 0 ok; t + 1: worker t threw; −1: a worker died |
  * | 260        | messageLength       | failing worker               | UTF-8 bytes in the message slot            |
  * | 264..1023  | message             | failing worker               | the cause, UTF-8, truncated to fit         |
@@ -35,6 +36,7 @@ export const CONTROL_BYTES = {
   barrierGeneration: 128,
   remaining: 192,
   done: 196,
+  trace: 200,
   failed: 256,
   messageLength: 260,
   message: 264,

@@ -30,6 +30,7 @@ import {
   type InitMessage,
   type ToWorker,
 } from './protocol.js';
+import { threadRecord, tracedHooks } from './trace.js';
 import { instantiateKernels } from './wasm-module.js';
 
 /** Longest single `Atomics.wait` at a barrier before re-checking `failed` (belt and braces: failures also notify). */
@@ -56,6 +57,7 @@ class PoolThread {
   private readonly failed: number;
   private readonly messageLength: number;
   private readonly taskCounters: number;
+  private readonly trace: number;
   /** How this thread walks a program: tasks from the shared counters, barriers between dependent steps. */
   private readonly hooks: StepHooks;
 
@@ -80,6 +82,7 @@ class PoolThread {
     this.failed = word(CONTROL_BYTES.failed);
     this.messageLength = word(CONTROL_BYTES.messageLength);
     this.taskCounters = word(CONTROL_BYTES.taskCounters);
+    this.trace = word(CONTROL_BYTES.trace);
     const { i32, failed, taskCounters } = this;
     this.hooks = {
       // No new task once the run has failed (Infinity ends the step).
@@ -109,8 +112,13 @@ class PoolThread {
   }
 
   private runProgram(): void {
+    const program = this.program!;
+    // A traced run records into the memory as it is now (the area may lie past a grow since init).
+    const traceAt = Atomics.load(this.i32, this.trace);
+    const hooks = traceAt === 0 ? this.hooks
+      : tracedHooks(this.hooks, program, threadRecord(this.init.memory.buffer, traceAt, this.thread, program.steps.length));
     try {
-      runSteps(this.kernels, this.program!, this.thread, this.hooks);
+      runSteps(this.kernels, program, this.thread, hooks);
     } catch (e) {
       this.fail(e instanceof TaskError ? e.message : describeError(e));
     }

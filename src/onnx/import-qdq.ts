@@ -29,9 +29,11 @@
  * and the relu fuses into the producer. A graph output read through DequantizeLinear is clamped
  * to its range (`saturatedOutput`). Other saturation is not modelled in f32; the int8 program
  * saturates wherever it keeps a value in u8, but not in a conv output it writes as f32 for f32
- * readers. The int8 compiler gives a u8 average pool's output its input's quantisation (the
- * union of both ranges), so a file that quantizes a pool's output more finely than its input runs
- * it at the input's coarser scale.
+ * readers. The recorded ranges are marked `fixed` (the file's params, not measurements): where a
+ * file quantizes a pool's output (AveragePool, GlobalAveragePool, MaxPool) at other params than
+ * its input, the int8 compiler runs that pool in f32 on the dequantized input and quantizes its
+ * output at the file's output params, as onnxruntime does (src/graph/int8/quant-params.ts
+ * `poolsRequantizedByFile`); at equal params the pool runs on u8 codes at them.
  *
  * Weights are dequantized, and the int8 packer (src/graph/int8/pack-int8.ts) quantizes them again,
  * symmetric per output channel with sW = max|w|/127. That gives back the file's int8 weights
@@ -86,6 +88,7 @@ export function rangeOfQuant(q: TensorQuant): ValueRange {
 
 /** What a quantized model's file says beyond its float graph (see `ImportedOnnx.quantization`). */
 export interface FileQuantization {
+  /** Each quantized activation's range, `fixed`: `paramsForRange` gives back the file's (scale, zero point). */
   ranges: Map<ValueId, ValueRange>;
   weightScales: Map<string, Float32Array>;
 }
@@ -100,7 +103,8 @@ export function quantizationOf(imp: NodeCtx['imp']): FileQuantization | undefine
     const out = imp.g.weight(name).shape[0];
     weightScales.set(name, s.perTensor ? new Float32Array(out).fill(s.scales[0]) : s.scales);
   }
-  return { ranges: new Map([...imp.activationQuant].map(([v, { quant }]) => [v, rangeOfQuant(quant)])), weightScales };
+  const ranges = new Map([...imp.activationQuant].map(([v, { quant }]) => [v, { ...rangeOfQuant(quant), fixed: true }]));
+  return { ranges, weightScales };
 }
 
 /** Runs `f`, turning a tensor decoding error into one naming this node. */

@@ -11,21 +11,13 @@
  *    initializer, bias int32 at sIn·sW, weights within half a step of the f32 (BN-folded) weights.
  * Measured Δ in steps and onnxruntime's node types after its optimisation are printed.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { int8Kernels, packedI8GemmBytes } from '../../src/bindings/kernels/int8.js';
-import { compileKernelModule } from '../../src/bindings/wasm-module.js';
 import { Graph } from '../../src/graph/graph.js';
-import { calibrationRanges } from '../../src/graph/int8/calibrate.js';
-import { paramsForRange } from '../../src/graph/int8/quant-params.js';
 import { pads } from '../../src/graph/geometry.js';
 import type { BatchNormNode, ConvNode, FcNode } from '../../src/graph/nodes.js';
-import { ALL_PASSES } from '../../src/graph/passes.js';
 import { buildNetwork } from '../../src/inception/models.js';
-import { seededInputNCHW, seededWeights } from '../../src/inception/seeded-weights.js';
+import { seededWeights } from '../../src/inception/seeded-weights.js';
 import { unpackI8Panels } from '../../src/onnx/export-qdq.js';
 import { DataType, decodeModel, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../src/onnx/onnx-proto.js';
 import { tensorToFloat32, tensorToInts } from '../../src/onnx/tensor.js';
@@ -33,6 +25,7 @@ import { createSession } from '../../src/session.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { miniNetwork } from '../graph/mini.js';
 import { kernelEnv } from '../helpers/kernel-env.js';
+import { outputStep, runOrtOptimised, seededCase, typesText, type Case } from '../../bench/qdq/case.js';
 
 describe('unpackI8Panels', () => {
   it('inverts i8_pack_gemm_weights exactly: OIHW weights, bias, colSum, scale', async () => {
@@ -71,60 +64,6 @@ describe('unpackI8Panels', () => {
     expect(() => unpackI8Panels(new Uint8Array(packedI8GemmBytes(9, 4) - 1), 9, 4, 1, 1)).toThrow(/fewer than/);
   });
 });
-
-interface Case {
-  graph: Graph;
-  weights: Map<string, Float32Array>;
-  calibration: Float32Array[];
-  heldOut: Float32Array[];
-}
-
-function seededCase(graph: Graph, weights = seededWeights(graph.weights)): Case {
-  const [n, h, w, c] = graph.shape(graph.inputs[0]);
-  return {
-    graph, weights,
-    calibration: [11, 12, 13].map((seed) => seededInputNCHW(n, c, h, w, seed)),
-    heldOut: [101, 102].map((seed) => seededInputNCHW(n, c, h, w, seed)),
-  };
-}
-
-/** One output quantisation step: the graph's main output's calibrated range (0 included) / 255. */
-async function outputStep(c: Case): Promise<number> {
-  const module = await compileKernelModule({ build: 'baseline', shared: false });
-  const ranges = calibrationRanges(c.graph, c.weights, c.calibration, 'nchw', { module, shared: false, passes: ALL_PASSES });
-  return paramsForRange(ranges.get(c.graph.output)!).scale;
-}
-
-/**
- * Runs `bytes` in onnxruntime-node (CPU, 1 thread, its default optimisations) on each NCHW input;
- * returns the `logits` of each and the node types of the model as onnxruntime optimised it.
- */
-async function runOrtOptimised(bytes: Uint8Array, inputs: Float32Array[], shape: number[]): Promise<{ logits: Float32Array[]; types: Map<string, number> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'qdq-'));
-  try {
-    const path = join(dir, 'optimised.onnx');
-    const s = await ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, optimizedModelFilePath: path,
-    });
-    const logits: Float32Array[] = [];
-    try {
-      for (const x of inputs) logits.push((await s.run({ input: new ort.Tensor('float32', x, shape) })).logits.data as Float32Array);
-    } finally {
-      await s.release();
-    }
-    return { logits, types: countTypes(decodeModel(readFileSync(path)).graph!.node) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function countTypes(nodes: readonly OnnxNode[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const n of nodes) m.set(n.opType, (m.get(n.opType) ?? 0) + 1);
-  return new Map([...m].sort((a, b) => b[1] - a[1]));
-}
-
-const typesText = (m: Map<string, number>) => [...m].map(([t, n]) => `${t} ${n}`).join(', ');
 
 /** Exports the int8 session of `c`, runs both on the held-out inputs; returns max |Δ| in output steps and the file. */
 async function compareWithOrt(label: string, c: Case): Promise<{ steps: number; bytes: Uint8Array }> {

@@ -9,10 +9,9 @@
  *    onnxruntime's; the head after them (float logits, or QLinearMatMul's quantized output) is
  *    within the error the features' difference explains (Σ_k |W[o][k]|·|Δfeature_k|, plus the
  *    bias's rounding and half an output step where the file rounds); the int8 program's activation
- *    params are the file's exactly, its packed int8 weights the file's integers; `inspect` finds
- *    nothing unsupported and calls the model quantized;
- *  - a pool output quantized finer than its input: the engine's u8 pools keep one quantisation,
- *    so it runs at the input's, within the bound that explains (measured, printed);
+ *    params are the file's exactly, its packed int8 weights the file's integers, its pools u8 at
+ *    one quantisation (the file's params are equal); `inspect` finds nothing unsupported and calls
+ *    the model quantized;
  *  - precision 'f32' runs the dequantized weights: equal to onnxruntime's float model with them;
  *  - refusals name the node: malformed DequantizeLinear constants, Q→DQ at other parameters, a
  *    value quantized twice, per-axis activations, a uint8 input, a quantized tensor read by a float
@@ -22,12 +21,12 @@
  *    weights and int32 biases, and gives byte-identical outputs. The requantize factors are
  *    re-derived by pack-int8.ts from the float weights and may differ in their last bit (the
  *    count is printed); on this network that moves no output, on larger ones it can.
+ * A pool whose output the file quantizes at params of its own, and a calibrated program's pools:
+ * import-qdq-pools.test.ts. The comparison helpers both files use: qdq-compare.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { packedI8GemmBytes } from '../../src/bindings/kernels/int8.js';
-import { gemmDims } from '../../src/graph/algorithm.js';
 import { paramsForRange } from '../../src/graph/int8/quant-params.js';
-import type { ConvNode, FcNode } from '../../src/graph/nodes.js';
 import { buildNetwork } from '../../src/inception/models.js';
 import { seededWeights } from '../../src/inception/seeded-weights.js';
 import { inspectModel } from '../../src/inspect/index.js';
@@ -35,43 +34,21 @@ import { unpackI8Panels } from '../../src/onnx/export-qdq.js';
 import { importOnnxBytes, OnnxImportError } from '../../src/onnx/import.js';
 import { rangeOfQuant } from '../../src/onnx/import-qdq.js';
 import { DataType } from '../../src/onnx/onnx-proto.js';
-import { createSession, type SessionOptions } from '../../src/session.js';
+import { createSession } from '../../src/session.js';
 import { mulberry32 } from '../../src/util/prng.js';
 import { miniNetwork } from '../graph/mini.js';
 import { compileInt8Program, rangesFor } from '../int8/program-oracle.js';
 import { bitIdentical, OnnxModelBuilder, relativeMaxError, runOrt, seeded } from './helpers.js';
+import { checkProgram, compare, heldOut, maxSteps, ortOut, ranges, runOurs } from './qdq-compare.js';
 import {
-  calibrate, dequantizeWeights, floatModel, INPUT_SHAPE, intTensor, LAYERS, paramsFrom, qdq, qdqModel, qoperatorModel, qpInits, quantizeWeights, type QP,
+  dequantizeWeights, floatModel, intTensor, LAYERS, paramsFrom, qdq, qdqModel, qoperatorModel, qpInits, quantizeWeights, type QP,
 } from './qdq-models.js';
-
-const COUNT = INPUT_SHAPE.reduce((a, b) => a * b, 1);
-const calibration = [11, 12, 13, 14].map((s) => seeded(COUNT, s));
-const heldOut = [21, 22].map((s) => seeded(COUNT, s));
-const u8 = (p: QP) => ({ scale: p.scale, zeroPoint: p.signed ? p.zero + 128 : p.zero });
-
-async function runOurs(bytes: Uint8Array, x: Float32Array, options: Partial<SessionOptions> = {}): Promise<{ out: Float32Array; precision: string }> {
-  const s = await createSession({ onnx: bytes, threads: 1, ...options } as SessionOptions);
-  try {
-    return { out: (await s.run(x)).logits, precision: s.info.precision };
-  } finally {
-    await s.dispose();
-  }
-}
 
 /** `inspect` finds nothing unsupported and says the model is quantized. */
 async function checkInspect(bytes: Uint8Array): Promise<void> {
   const report = await inspectModel(bytes);
   expect(report.unsupported).toEqual([]);
   expect(report.notes.join('\n')).toMatch(/quantized model \(\d+ QuantizeLinear, \d+ QLinearConv, \d+ QLinearMatMul\): a session runs it int8/);
-}
-
-const ortOut = async (bytes: Uint8Array, x: Float32Array) => [...(await runOrt(bytes, 'x', x, INPUT_SHAPE)).values()][0];
-
-function maxSteps(a: Float32Array, b: Float32Array, step: number): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / step);
-  return worst;
 }
 
 describe('ranges from (scale, zero point)', () => {
@@ -94,66 +71,6 @@ describe('ranges from (scale, zero point)', () => {
 });
 
 describe('QDQ and QOperator files vs onnxruntime', () => {
-  let calibrated: ReturnType<typeof calibrate> | undefined;
-  const ranges = () => (calibrated ??= calibrate(calibration));
-
-  /** Checks the int8 program built from the file's ranges: every u8 param is one of the file's, every packed weight the file's integer. */
-  async function checkProgram(bytes: Uint8Array, params: QP[]): Promise<void> {
-    const imported = importOnnxBytes(bytes);
-    expect(imported.quantization, 'the importer records activation ranges').toBeDefined();
-    const p = await compileInt8Program(imported.graph, imported.weights, imported.quantization!.ranges);
-    const allowed = params.map((q) => JSON.stringify(u8(q)));
-    for (const [v, q] of p.compiled.int8.values.params) {
-      expect(allowed, `params of '${p.compiled.int8.values.node(v).name}'`).toContain(JSON.stringify(q));
-    }
-    const inputParams = p.compiled.int8.values.params.get(imported.graph.inputs[0]);
-    expect(inputParams, 'the input is quantized at the file\'s x params').toEqual(u8(params[0]));
-    let lastBit = 0;
-    for (const layer of p.compiled.int8.layers) {
-      const node = imported.graph.nodes.find((n): n is ConvNode | FcNode => (n.kind === 'conv' || n.kind === 'fc') && n.name === layer.name)!;
-      const key = node.weight.replace(/\.w(_q)?$/, '') as keyof typeof LAYERS;
-      const file = quantizeWeights(LAYERS[key].w, LAYERS[key].dims[0]);
-      const [o, i, kh, kw] = gemmDims(node);
-      const unpacked = unpackI8Panels(p.arena.u8(layer.panels, packedI8GemmBytes(o, layer.depth)), o, i, kh, kw);
-      expect(Array.from(unpacked.weights), `int8 weights of '${layer.name}' are the file's`).toEqual(Array.from(file.q));
-      layer.weightScales.forEach((s, c) => {
-        expect(Math.abs(s - file.s[c]) / file.s[c], `weight scale of '${layer.name}' channel ${c}`).toBeLessThanOrEqual(2 ** -23);
-        if (s !== file.s[c]) lastBit++;
-      });
-    }
-    console.log(`int8 program: ${p.compiled.int8.values.params.size} u8 values at the file's params; ${p.compiled.int8.layers.length} layers, weights exact; ${lastBit} weight scale(s) 1 ulp off the file's`);
-  }
-
-  /**
-   * Our int8 session vs onnxruntime on the `features` cut (the dequantized pooled features, a
-   * quantized output: max |Δ| in steps of its scale) and on the `head` file (the fc after them):
-   * max |Δ| over the bound the features' own difference explains, per element
-   *   Σ_k |W[o][k]|·|Δfeature_k| + s_g·sW[o] (the bias's rounding) + half an output step when the
-   *   file rounds the head's output (our f32-written output is not rounded) + float slack.
-   */
-  async function compare(features: Uint8Array, head: Uint8Array, p: ReturnType<typeof paramsFrom>, headStep: number): Promise<{ features: number; head: number }> {
-    const { q: fcQ, s: fcS } = quantizeWeights(LAYERS.fc.w, 10);
-    const fcW = dequantizeWeights(fcQ, fcS);
-    let worstFeature = 0;
-    let worstHead = 0;
-    for (const x of heldOut) {
-      const ours = await runOurs(features, x);
-      const theirs = await ortOut(features, x);
-      worstFeature = Math.max(worstFeature, maxSteps(ours.out, theirs, p.g.scale));
-      const oursHead = await runOurs(head, x);
-      const theirHead = await ortOut(head, x);
-      expect([ours.precision, oursHead.precision], 'int8 from the file alone').toEqual(['int8', 'int8']);
-      for (let n = 0; n < 2; n++) {
-        for (let o = 0; o < 10; o++) {
-          let bound = p.g.scale * fcS[o] + headStep / 2 + 1e-5 * (1 + Math.abs(theirHead[n * 10 + o]));
-          for (let k = 0; k < 12; k++) bound += Math.abs(fcW[o * 12 + k]) * Math.abs(ours.out[n * 12 + k] - theirs[n * 12 + k]);
-          worstHead = Math.max(worstHead, Math.abs(oursHead.out[n * 10 + o] - theirHead[n * 10 + o]) / bound);
-        }
-      }
-    }
-    return { features: worstFeature, head: worstHead };
-  }
-
   for (const signed of [false, true]) {
     const kind = signed ? 'int8' : 'uint8';
     it(`QDQ (quantize_static form, ${kind} activations): int8 without calibration; features within 1 step, logits within the features' error`, async () => {
@@ -175,17 +92,6 @@ describe('QDQ and QOperator files vs onnxruntime', () => {
     expect(r.head).toBeLessThanOrEqual(1);
     await checkProgram(qoperatorModel(p, 'y'), [p.x, p.r1, p.b1, p.cat]);
     await checkInspect(qoperatorModel(p, 'y'));
-  });
-
-  it("a GlobalAveragePool quantized finer than its input runs at its input's params (the engine's u8 pools keep one quantisation): within ½·s_in/s_out + ½ steps", async () => {
-    const p = paramsFrom(await ranges(), false, true);
-    expect(p.g.scale, 'the pool output has a finer scale of its own').toBeLessThan(p.cat.scale / 2);
-    const r = await compare(qdqModel(p, { output: 'features' }), qdqModel(p, { output: 'logits' }), p, 0);
-    // Ours rounds the mean at the input's scale, onnxruntime at the output's: each within half its step.
-    const bound = 0.5 * (p.cat.scale / p.g.scale) + 0.5;
-    console.log(`QDQ, pool at its own params: features max |Δ| = ${r.features.toFixed(3)} steps of the file's pool scale (bound ${bound.toFixed(3)}); logits ${r.head.toFixed(3)} of the explained bound`);
-    expect(r.features).toBeLessThanOrEqual(bound + 1e-4);
-    expect(r.head).toBeLessThanOrEqual(1);
   });
 
   it("precision 'f32' runs the dequantized weights (a dropped Relu restored from zero point 0) = onnxruntime's float model with them", async () => {

@@ -8,6 +8,8 @@
  * The network (NCHW, input [2, 3, 12, 12]):
  *   conv1 3→8 3×3 pad 1 + Relu → MaxPool 2×2/2 → ┬ conv2a 8→6 1×1 + Relu ─────────────────┐
  *                                                └ conv2b 8→5 1×1 + Relu → conv2c 5→6 3×3 pad 1 + Relu ┴ Concat → GlobalAveragePool → Flatten → fc 12→10
+ * and a second one (`poolQdqModel`) for a pool whose output the file quantizes at params of its
+ * own: conv1 + Relu → AveragePool or MaxPool 3×3/1 pad 1 → 1×1 conv + Relu.
  */
 import { DataType, type OnnxTensor } from '../../src/onnx/onnx-proto.js';
 import { OnnxModelBuilder, runOrt, seeded } from './helpers.js';
@@ -253,5 +255,91 @@ export function qoperatorModel(p: ReturnType<typeof paramsFrom>, output: 'y' | '
   b.node('QLinearMatMul', ['f', gs, gz, 'fc.w_q', 'fc.w_scale', 'fc.w_zero_point', ys, yz], ['y_q']);
   b.node('DequantizeLinear', ['y_q', ys, yz], ['y']);
   b.output('y', [2, 10]);
+  return b.bytes();
+}
+
+// ---- a pool whose output the file quantizes at params of its own --------------------------
+
+/**
+ * A second network (NCHW, input [2, 3, 12, 12]), for a pool between two quantized convs:
+ *   conv1 3→8 3×3 pad 1 + Relu → pool 3×3/1 pad 1 → head 8→6 1×1 + Relu
+ * The pool is an AveragePool with count_include_pad 1 (Inception-v3's pool branch, as this
+ * engine's builder writes it) or a MaxPool.
+ */
+export const POOL_HEAD = layer('head', [6, 8, 1, 1], 6);
+
+export type PoolKind = 'avg' | 'max';
+
+const POOL_ATTRS = { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1] };
+
+function addPool(b: OnnxModelBuilder, kind: PoolKind, x: string, y: string): void {
+  if (kind === 'avg') b.node('AveragePool', [x], [y], { ...POOL_ATTRS, count_include_pad: 1 });
+  else b.node('MaxPool', [x], [y], POOL_ATTRS);
+}
+
+/** The tensors of the pool network the quantized form needs ranges of. */
+export const POOL_CALIBRATED = ['x', 'r1', 'pooled', 'y'] as const;
+export type PoolCalibrated = (typeof POOL_CALIBRATED)[number];
+
+/** The float pool network; every calibrated tensor is an output when `calibrate`. */
+export function poolFloatModel(kind: PoolKind, calibrate = false): Uint8Array {
+  const b = new OnnxModelBuilder(13);
+  b.input('x', INPUT_SHAPE);
+  const conv = (x: string, l: Layer, pads: number[], y: string) => {
+    b.node('Conv', [x, b.weight(`${l.name}.w`, l.dims, l.w), b.weight(`${l.name}.b`, [l.dims[0]], l.b)], [`${y}_conv`], { pads });
+    b.node('Relu', [`${y}_conv`], [y]);
+  };
+  conv('x', LAYERS.conv1, [1, 1, 1, 1], 'r1');
+  addPool(b, kind, 'r1', 'pooled');
+  conv('pooled', POOL_HEAD, [0, 0, 0, 0], 'y');
+  b.output('y', [2, 6, 12, 12]);
+  if (calibrate) for (const name of POOL_CALIBRATED) if (name !== 'x' && name !== 'y') b.outputs.push({ name, elemType: DataType.FLOAT });
+  return b.bytes();
+}
+
+/** MinMax ranges of the pool network's calibrated tensors over `inputs`, from onnxruntime on the float model. */
+export async function calibratePool(kind: PoolKind, inputs: Float32Array[]): Promise<Record<PoolCalibrated, [number, number]>> {
+  const bytes = poolFloatModel(kind, true);
+  const ranges = Object.fromEntries(POOL_CALIBRATED.map((n) => [n, [Infinity, -Infinity]])) as Record<PoolCalibrated, [number, number]>;
+  for (const x of inputs) {
+    const out = await runOrt(bytes, 'x', x, INPUT_SHAPE);
+    for (const name of POOL_CALIBRATED) {
+      const data = name === 'x' ? x : out.get(name)!;
+      for (const v of data) (ranges[name][0] = Math.min(ranges[name][0], v)), (ranges[name][1] = Math.max(ranges[name][1], v));
+    }
+  }
+  return ranges;
+}
+
+/**
+ * The pool network's quantisation: x, r1 and y from their ranges; the pool output `pooled` from
+ * its own calibrated range for an AveragePool (finer than r1's: the mean narrows it). A MaxPool's
+ * calibrated range is its input's (the largest element is in some window), so its own params are
+ * chosen here: [−0.05·max, 0.8·max] of r1 — another scale and zero point, saturating at the top.
+ */
+export function poolParamsFrom(r: Record<PoolCalibrated, [number, number]>, kind: PoolKind, signed: boolean): Record<'x' | 'r1' | 'pooled' | 'y', QP> {
+  const p = (lo: number, hi: number) => minMaxParams(lo, hi, signed);
+  const pooled = kind === 'avg' ? p(...r.pooled) : p(-0.05 * r.r1[1], 0.8 * r.r1[1]);
+  return { x: p(...r.x), r1: p(...r.r1), pooled, y: p(...r.y) };
+}
+
+/**
+ * The pool network in QDQ form: Q/DQ on x, r1, the pool's output (at `p.pooled`) and the head's
+ * output; output 'pooled' (the file cut after the pool's Q/DQ) or 'head' (after the head's).
+ */
+export function poolQdqModel(kind: PoolKind, p: ReturnType<typeof poolParamsFrom>, output: 'pooled' | 'head'): Uint8Array {
+  const b = new OnnxModelBuilder(13);
+  b.input('x', INPUT_SHAPE);
+  b.node('Conv', [qdq(b, 'x', p.x), ...qdqWeights(b, LAYERS.conv1, p.x.scale)], ['r1_conv'], { pads: [1, 1, 1, 1] });
+  b.node('Relu', ['r1_conv'], ['r1']);
+  addPool(b, kind, qdq(b, 'r1', p.r1), 'pooled');
+  const pooled = qdq(b, 'pooled', p.pooled);
+  if (output === 'pooled') {
+    b.output(pooled, [2, 8, 12, 12]);
+    return b.bytes();
+  }
+  b.node('Conv', [pooled, ...qdqWeights(b, POOL_HEAD, p.pooled.scale)], ['y_conv']);
+  b.node('Relu', ['y_conv'], ['y']);
+  b.output(qdq(b, 'y', p.y), [2, 6, 12, 12]);
   return b.bytes();
 }

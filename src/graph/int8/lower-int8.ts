@@ -2,11 +2,17 @@
  * Lowering an f32 op list (after the passes) to an int8 program's op list:
  *
  *  1. Each op's form comes from the op table (src/ops/index.ts `INT8_FORMS`): on u8 values, in
- *     f32, or either (aliases, conversions).
+ *     f32, or either (aliases, conversions). One exception: a pool whose output a model file
+ *     quantizes at other params than its input (quant-params.ts `poolsRequantizedByFile`) runs in
+ *     f32, so step 3 dequantizes its input and quantizes its output at the file's output params —
+ *     onnxruntime's pool of the dequantized input, quantized once — where a u8 pool would keep the
+ *     input's params.
  *  2. Each buffer's element type: u8 when any u8 op writes it, f32 otherwise (the graph input is
  *     f32: the caller stages floats). One exception: a u8 conv's output that is a buffer of its
  *     own, has no residual, and is read only by f32 ops or is a graph output (a classifier's
  *     logits) is written as f32 by the GEMM's f32 epilogue, so logits are never rounded to 8 bits.
+ *     A pool of step 1's exception does not count as an f32 reader: it pools the conv's u8 codes,
+ *     as the file's pool pools its dequantized input.
  *  3. Where an op reads a value of the other type, a conversion op makes the copy it reads
  *     (once per value and type, placed before its first reader); where an f32 op writes into a
  *     u8 buffer (a concat slice), it writes an f32 value and a quantize op stores it.
@@ -19,7 +25,7 @@ import { INT8_FORMS } from '../../ops/index.js';
 import { mapOpValues, opInputs, opOutputs, type Op } from '../ops.js';
 import type { SliceAlias } from '../passes.js';
 import { bufferRoots } from '../planner.js';
-import { chooseQuantParams, type ValueRange } from './quant-params.js';
+import { chooseQuantParams, poolsRequantizedByFile, type ValueRange } from './quant-params.js';
 import { Int8Values, type DType } from './values.js';
 import type { Graph } from '../graph.js';
 
@@ -49,7 +55,8 @@ export function lowerInt8(
 ): Int8Lowered {
   const { ops, aliases } = lowered;
   const values = new Int8Values(g);
-  const modes = ops.map(int8Mode);
+  const requantized = poolsRequantizedByFile(ops, aliases, ranges);
+  const modes = ops.map((op) => (requantized.has(op) ? 'f32' : int8Mode(op)));
   const rootOf = bufferRoots(g, ops, aliases);
   const root = (v: ValueId) => rootOf(v).root;
 
@@ -64,7 +71,7 @@ export function lowerInt8(
   });
   // A graph output's other reader is the caller, who reads floats.
   const onlyF32Readers = (v: ValueId): boolean =>
-    (readers.get(v) ?? []).every((i) => modes[i] === 'f32' || (ops[i].kind === 'flatten' && onlyF32Readers(opOutputs(ops[i])[0])));
+    (readers.get(v) ?? []).every((i) => (modes[i] === 'f32' && !requantized.has(ops[i])) || (ops[i].kind === 'flatten' && onlyF32Readers(opOutputs(ops[i])[0])));
   const aliasRoots = new Set([...aliases.values()].map((a) => a.root));
 
   // 2. Buffer element types.
