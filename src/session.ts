@@ -30,7 +30,7 @@ import { calibrationRanges } from './graph/int8/calibrate.js';
 import { compileInt8Graph, type CompiledInt8Graph } from './graph/int8/compile-int8.js';
 import { exportQdqOnnx } from './onnx/export-qdq.js';
 import { WorkerPool, poolControlBytes } from './bindings/pool.js';
-import { profileThreads, threadRecord, traceBytes, tracedHooks } from './bindings/trace.js';
+import { inlineTraceHooks, profileThreads, traceBytes } from './bindings/trace.js';
 import { importTfjs, TfjsImportError } from './tfjs/import.js';
 import { importOnnx, OnnxImportError } from './onnx/import.js';
 
@@ -437,7 +437,7 @@ export async function createSession(options: SessionOptions): Promise<Session> {
         traceOffset ??= arena.alloc(traceBytes(threads, program.steps.length));
         const runTraced = async (at: number) => {
           if (pool) await pool.run(at);
-          else runProgramInline(k, program, tracedHooks({}, program, threadRecord(arena.memory.buffer, at, 0, program.steps.length)));
+          else runProgramInline(k, program, inlineTraceHooks(program, arena.memory.buffer, at));
         };
         return profileThreads(program, threads, repeats, arena.memory, traceOffset, runTraced, restage);
       });

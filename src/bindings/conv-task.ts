@@ -1,8 +1,9 @@
 /**
- * What one task of a GEMM conv step covers — the same for f32 (`conv`) and int8 (`i8conv`)
- * steps: tasks are row blocks × panel groups, the groups numbered segment by segment
+ * What one task of a conv step covers, the same for f32 and int8 steps. A GEMM conv (`conv`,
+ * `i8conv`): row blocks × panel groups, the groups numbered segment by segment
  * (`panelGroupCount`); a row block is `rowsPerTask` A rows of a direct conv, or `rowsPerTask`
- * output rows of one image gathered by im2col into the thread's scratch.
+ * output rows of one image gathered by im2col into the thread's scratch. A Winograd conv (2-D
+ * and 1-D, f32 and int8): line blocks × panel groups (`lineBlockTask`).
  */
 
 import { panelGroupCount, pixelPtr, rowBlock, type View } from './program.js';
@@ -72,5 +73,35 @@ export function gemmConvTask(program: Program, step: GemmConvStep, task: number,
     t.oyStart = oyStart;
     t.oyEnd = oyEnd;
   }
+  return t;
+}
+
+/** A Winograd task's share (f32 and int8, 2-D and 1-D): `image`, its lines [line0, line1), panels [panelStart, panelEnd). */
+export interface LineBlockTask {
+  image: number;
+  line0: number;
+  line1: number;
+  panelStart: number;
+  panelEnd: number;
+}
+
+const LINE_TASK: LineBlockTask = { image: 0, line0: 0, line1: 0, panelStart: 0, panelEnd: 0 };
+
+/**
+ * Task `task` of a step split into line blocks × panel groups: line block ⌊task / groups⌋ —
+ * image-major, `linesPerTask` of each image's `lines` lines (tile rows of a 2-D Winograd step,
+ * lines of a 1-D one), as `rowBlock` — and panel group task % groups of `panels` panels,
+ * `panelsPerTask` each. Filled in place, like `gemmConvTask`.
+ */
+export function lineBlockTask(lines: number, linesPerTask: number, panels: number, panelsPerTask: number, task: number): LineBlockTask {
+  const t = LINE_TASK;
+  const groups = Math.ceil(panels / panelsPerTask);
+  const rowTask = Math.floor(task / groups);
+  const blocks = Math.ceil(lines / linesPerTask);
+  t.image = Math.floor(rowTask / blocks);
+  t.line0 = (rowTask % blocks) * linesPerTask;
+  t.line1 = Math.min(t.line0 + linesPerTask, lines);
+  t.panelStart = (task % groups) * panelsPerTask;
+  t.panelEnd = Math.min(t.panelStart + panelsPerTask, panels);
   return t;
 }

@@ -11,7 +11,7 @@ import {
   channelBlock, pixelPtr, pixelRange, rowBlock, viewElementBytes, type ConvertStep, type I8ConvStep, type I8Winograd1dStep,
   type I8WinogradStep, type Kernels, type Program, type U8GlobalAvgPoolStep, type U8PoolStep,
 } from './program.js';
-import { gemmConvTask } from './conv-task.js';
+import { gemmConvTask, lineBlockTask } from './conv-task.js';
 import { gemmPackPtr, i8WinogradScratch, threadScratchPtr } from './scratch.js';
 import { assertNever } from '../util/assert-never.js';
 
@@ -61,11 +61,8 @@ function dotKernel<F>(kernel: F | undefined, step: I8ConvStep): F {
  */
 export function runI8WinogradTask(k: Kernels, program: Program, step: I8WinogradStep, task: number, thread: number): void {
   const { input: x, out } = step;
-  const panels = Math.ceil(out.channels / I8_GEMM_NR);
-  const groups = Math.ceil(panels / step.panelsPerTask);
-  const [image, ty0, ty1] = rowBlock(step.tilesH, step.tileRowsPerTask, Math.floor(task / groups));
-  const p0 = (task % groups) * step.panelsPerTask;
-  const p1 = Math.min(p0 + step.panelsPerTask, panels);
+  const { image, line0: ty0, line1: ty1, panelStart: p0, panelEnd: p1 } =
+    lineBlockTask(step.tilesH, step.tileRowsPerTask, Math.ceil(out.channels / I8_GEMM_NR), step.panelsPerTask, task);
   const layout = i8WinogradScratch(step);
   const v = threadScratchPtr(program, thread);
   const scratch = v + layout.kernelOffset;
@@ -93,11 +90,8 @@ export function runI8WinogradTask(k: Kernels, program: Program, step: I8Winograd
 /** Task `task` of an int8 1-D Winograd step: line block `⌊task / groups⌋` (image-major) × panel group `task % groups`; scratch as runI8WinogradTask. */
 export function runI8Winograd1dTask(k: Kernels, program: Program, step: I8Winograd1dStep, task: number, thread: number): void {
   const { input: x, out } = step;
-  const panels = Math.ceil(out.channels / I8_GEMM_NR);
-  const groups = Math.ceil(panels / step.panelsPerTask);
-  const [image, l0, l1] = rowBlock(step.lines, step.linesPerTask, Math.floor(task / groups));
-  const p0 = (task % groups) * step.panelsPerTask;
-  const p1 = Math.min(p0 + step.panelsPerTask, panels);
+  const { image, line0: l0, line1: l1, panelStart: p0, panelEnd: p1 } =
+    lineBlockTask(step.lines, step.linesPerTask, Math.ceil(out.channels / I8_GEMM_NR), step.panelsPerTask, task);
   const layout = i8WinogradScratch(step);
   const v = threadScratchPtr(program, thread);
   const scratch = v + layout.kernelOffset;

@@ -6,7 +6,7 @@
 
 import { gemmPanels } from './kernels/gemm.js';
 import { winogradBlockFloats, winogradMatrixStrideBytes } from './kernels/winograd.js';
-import { gemmConvTask } from './conv-task.js';
+import { gemmConvTask, lineBlockTask } from './conv-task.js';
 import { runI8ConvTask, runI8Winograd1dTask, runI8WinogradTask, runU8Task } from './interpreter-int8.js';
 import {
   channelBlock, pixelPtr, pixelRange, rowBlock, PANEL_WIDTH, type ConvStep, type Kernels, type Program, type Step, type View,
@@ -178,16 +178,13 @@ function winogradTask(
 ): WinogradTask {
   const inC = step.input.channels;
   const n = step.out.channels;
-  const groups = Math.ceil(gemmPanels(n) / step.panelsPerTask);
-  const rowTask = Math.floor(task / groups);
-  // As rowBlock, without its array.
-  const blocks = Math.ceil(lines / linesPerTask);
+  const b = lineBlockTask(lines, linesPerTask, gemmPanels(n), step.panelsPerTask, task);
   const t = TASK;
-  t.image = Math.floor(rowTask / blocks);
-  t.line0 = (rowTask % blocks) * linesPerTask;
-  t.line1 = Math.min(t.line0 + linesPerTask, lines);
-  t.panelStart = (task % groups) * step.panelsPerTask;
-  t.panelEnd = Math.min(t.panelStart + step.panelsPerTask, gemmPanels(n));
+  t.image = b.image;
+  t.line0 = b.line0;
+  t.line1 = b.line1;
+  t.panelStart = b.panelStart;
+  t.panelEnd = b.panelEnd;
   t.c0 = t.panelStart * PANEL_WIDTH;
   t.channels = Math.min(t.panelEnd * PANEL_WIDTH, n) - t.c0;
   const tiles = winogradTiles(step);

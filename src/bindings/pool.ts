@@ -48,7 +48,7 @@ import {
   poolControlBytes, type Completion, type FromWorker,
 } from './protocol.js';
 import { workerSpawner, type WorkerHandle } from './spawn.js';
-import { threadRecord, tracedHooks } from './trace.js';
+import { inlineTraceHooks } from './trace.js';
 import { instantiateKernels } from './wasm-module.js';
 
 export { poolControlBytes, type Completion };
@@ -219,8 +219,7 @@ class InlineRunner implements Runner {
   async run(traceOffset: number): Promise<void> {
     if (!this.program) throw new Error('inception-wasm: run() before load(program)');
     const { program } = this;
-    const record = traceOffset === 0 ? undefined : threadRecord(this.memory.buffer, traceOffset, 0, program.steps.length);
-    runProgramInline(this.kernels, program, record && tracedHooks({}, program, record));
+    runProgramInline(this.kernels, program, traceOffset === 0 ? undefined : inlineTraceHooks(program, this.memory.buffer, traceOffset));
   }
 
   async dispose(): Promise<void> {

@@ -114,7 +114,7 @@ export interface ConvStep extends StepCommon, StepWindow {
  * panel group into scratch (M, α² × T × the group's columns), then the output transform with
  * bias and clamp into `out`. `macs` counts the direct convolution's MACs.
  */
-export interface WinogradStep extends StepCommon {
+export interface WinogradStep extends StepCommon, WinogradTiling {
   kind: 'winograd';
   tile: 2 | 4 | 6;
   input: View;
@@ -123,6 +123,10 @@ export interface WinogradStep extends StepCommon {
   /** α² packed GEMM blocks (K = inChannels), then the bias (`biasOffset`). */
   weightsOffset: number;
   biasOffset: number;
+}
+
+/** A 3×3 Winograd step's tiles (f32 and int8): the map in `tile`-pixel tiles, split into tile-row blocks × panel groups. */
+interface WinogradTiling {
   padTop: number;
   padLeft: number;
   outH: number;
@@ -140,7 +144,7 @@ export interface WinogradStep extends StepCommon {
  * inChannels), α GEMMs over a panel group (M, α × T × the group's columns), then the output
  * transform with bias and clamp (α = 12: F(6, 7), α = 10: F(4, 7), α = 6: F(4, 3)). `macs` counts the direct convolution's MACs.
  */
-export interface Winograd1dStep extends StepCommon {
+export interface Winograd1dStep extends StepCommon, Winograd1dLines {
   kind: 'winograd1d';
   input: View;
   out: View;
@@ -148,6 +152,15 @@ export interface Winograd1dStep extends StepCommon {
   weightsOffset: number;
   biasOffset: number;
   alpha: number;
+}
+
+/**
+ * A 1-D Winograd step's walk (f32 and int8): `lines` lines of `tilesPerLine` tiles along the
+ * kernel's axis, byte steps along (`*StepBytes`) and across (`*LineBytes`) lines per image, split
+ * into line blocks × panel groups.
+ */
+interface Winograd1dLines {
+  /** Padding before the first position along the axis. */
   pad: number;
   inLen: number;
   inStepBytes: number;
@@ -295,20 +308,12 @@ export interface I8ConvStep extends StepCommon, StepWindow {
  * and residual as an `i8conv` output whose panels start at 0). The output bytes equal those of the
  * `i8conv` step of the same op. `macs` counts the direct convolution's MACs.
  */
-export interface I8WinogradStep extends StepCommon, Omit<I8ConvOutput, 'panelStart' | 'panelEnd'> {
+export interface I8WinogradStep extends StepCommon, WinogradTiling, Omit<I8ConvOutput, 'panelStart' | 'panelEnd'> {
   kind: 'i8winograd';
   tile: I8WinogradTile;
   input: View;
   inputZero: number;
   weightsOffset: number;
-  padTop: number;
-  padLeft: number;
-  outH: number;
-  outW: number;
-  tilesH: number;
-  tilesW: number;
-  tileRowsPerTask: number;
-  panelsPerTask: number;
 }
 
 /**
@@ -320,26 +325,14 @@ export interface I8WinogradStep extends StepCommon, Omit<I8ConvOutput, 'panelSta
  * (as an `i8conv` output whose panels start at 0; a residual is read at its own steps). The
  * output bytes equal those of the `i8conv` step of the same op. `macs` counts the direct MACs.
  */
-export interface I8Winograd1dStep extends StepCommon, Omit<I8ConvOutput, 'panelStart' | 'panelEnd'> {
+export interface I8Winograd1dStep extends StepCommon, Winograd1dLines, Omit<I8ConvOutput, 'panelStart' | 'panelEnd'> {
   kind: 'i8winograd1d';
   r: I8Winograd1dR;
   input: View;
   inputZero: number;
   weightsOffset: number;
-  /** Padding before the first position along the axis. */
-  pad: number;
-  inLen: number;
-  inStepBytes: number;
-  inLineBytes: number;
-  outLen: number;
-  outStepBytes: number;
-  outLineBytes: number;
   resStepBytes: number;
   resLineBytes: number;
-  lines: number;
-  tilesPerLine: number;
-  linesPerTask: number;
-  panelsPerTask: number;
 }
 
 /** Max or average pooling on u8 values (assembly/u8-pool.ts); input and output share their quantisation. */

@@ -67,6 +67,11 @@ export function tracedHooks(base: StepHooks, program: Program, record: Float64Ar
   };
 }
 
+/** The hooks of a traced run on the calling thread alone (thread 0 of the trace at byte `offset`). */
+export function inlineTraceHooks(program: Program, buffer: ArrayBufferLike, offset: number): StepHooks {
+  return tracedHooks({}, program, threadRecord(buffer, offset, 0, program.steps.length));
+}
+
 /** The run a trace describes: its wall time and, per step, the threads' timings. */
 export interface ThreadTrace {
   /** From the origin to the last thread's end of the last step. */

@@ -17,6 +17,25 @@ export const I8_PANEL_HEAD_BYTES = 128;
 /** Largest GEMM depth whose i32 sums are exact (65536 · 255 · 128 < 2³¹). */
 export const I8_GEMM_MAX_K = 65536;
 
+/** The arguments of `i8_gemm` and `i8_gemm_dot` (u8 epilogue, optional residual). */
+type I8Gemm = (
+  aPtr: number, aRowStrideBytes: number, aZero: number,
+  wPackedPtr: number, k: number,
+  cPtr: number, cRowStrideBytes: number, outZero: number, lo: number, hi: number,
+  resPtr: number, resRowStrideBytes: number, resZero: number, resScale: number,
+  m: number, panelStart: number, panelEnd: number, n: number,
+  aPackPtr: number,
+) => void;
+
+/** The arguments of `i8_gemm_f32` and `i8_gemm_dot_f32` (f32 epilogue). */
+type I8GemmF32 = (
+  aPtr: number, aRowStrideBytes: number, aZero: number,
+  wPackedPtr: number, k: number,
+  cPtr: number, cRowStrideBytes: number, lo: number, hi: number,
+  m: number, panelStart: number, panelEnd: number, n: number,
+  aPackPtr: number,
+) => void;
+
 export interface Int8Kernels {
   /**
    * C[i][j] = clamp(nearest(f32(Σ_k (A[i][k] − aZero)·W[k][j] + bias[j]) · scale[j]
@@ -25,14 +44,7 @@ export interface Int8Kernels {
    * `cPtr` with the same stride). `aPackPtr`: the caller's scratch of `i8_gemm_pack_bytes(m, k)`
    * bytes (each thread its own). 1 ≤ k ≤ 65536, 0 ≤ lo ≤ hi ≤ 255.
    */
-  i8_gemm(
-    aPtr: number, aRowStrideBytes: number, aZero: number,
-    wPackedPtr: number, k: number,
-    cPtr: number, cRowStrideBytes: number, outZero: number, lo: number, hi: number,
-    resPtr: number, resRowStrideBytes: number, resZero: number, resScale: number,
-    m: number, panelStart: number, panelEnd: number, n: number,
-    aPackPtr: number,
-  ): void;
+  i8_gemm: I8Gemm;
   /**
    * The sums of `i8_gemm` with an f32 epilogue (a quantized network's classifier): C[i][j] =
    * min(max(f32(y) · scale[j], lo), hi) as f32, y = Σ_k (A[i][k] − aZero)·W[k][j] + bias[j] in i32
@@ -43,35 +55,16 @@ export interface Int8Kernels {
    * `i8_gemm`; lo ≤ hi (±Infinity allowed, no NaN). Every split of rows or panels gives the same
    * bits.
    */
-  i8_gemm_f32(
-    aPtr: number, aRowStrideBytes: number, aZero: number,
-    wPackedPtr: number, k: number,
-    cPtr: number, cRowStrideBytes: number, lo: number, hi: number,
-    m: number, panelStart: number, panelEnd: number, n: number,
-    aPackPtr: number,
-  ): void;
+  i8_gemm_f32: I8GemmF32;
   /**
    * `i8_gemm` summed with i32x4.relaxed_dot_i8x16_i7x16_add_s (assembly/i8-gemm-dot.ts): the same
    * bytes for weights in [−127, 127], on a runtime that computes the instruction right
    * (`Features.relaxedDotI8`). Exported by the relaxed modules only (absent from the baseline
    * ones); same arguments and scratch (`i8_gemm_pack_bytes`).
    */
-  i8_gemm_dot?(
-    aPtr: number, aRowStrideBytes: number, aZero: number,
-    wPackedPtr: number, k: number,
-    cPtr: number, cRowStrideBytes: number, outZero: number, lo: number, hi: number,
-    resPtr: number, resRowStrideBytes: number, resZero: number, resScale: number,
-    m: number, panelStart: number, panelEnd: number, n: number,
-    aPackPtr: number,
-  ): void;
+  i8_gemm_dot?: I8Gemm;
   /** `i8_gemm_f32` on the relaxed dot, as `i8_gemm_dot` is `i8_gemm` (relaxed modules only). */
-  i8_gemm_dot_f32?(
-    aPtr: number, aRowStrideBytes: number, aZero: number,
-    wPackedPtr: number, k: number,
-    cPtr: number, cRowStrideBytes: number, lo: number, hi: number,
-    m: number, panelStart: number, panelEnd: number, n: number,
-    aPackPtr: number,
-  ): void;
+  i8_gemm_dot_f32?: I8GemmF32;
   /** Scratch bytes i8_gemm needs at `aPackPtr` for m rows of depth k (0 when m < 1 or k outside [1, 65536]). */
   i8_gemm_pack_bytes(m: number, k: number): number;
   /** Bytes of one packed panel of depth k (128 + 16·ceil(k/2)). */

@@ -66,6 +66,20 @@ function unionFind(): { find: (v: ValueId) => ValueId; union: (a: ValueId, b: Va
   return { find, union };
 }
 
+/** Per group representative, the union of its members' ranges that `counts`. */
+function groupRanges(
+  ranges: ReadonlyMap<ValueId, ValueRange>, find: (v: ValueId) => ValueId, counts: (r: ValueRange) => boolean,
+): Map<ValueId, ValueRange> {
+  const out = new Map<ValueId, ValueRange>();
+  for (const [v, r] of ranges) {
+    if (!counts(r)) continue;
+    const g = find(v);
+    const have = out.get(g);
+    out.set(g, have ? { min: Math.min(have.min, r.min), max: Math.max(have.max, r.max) } : { min: r.min, max: r.max });
+  }
+  return out;
+}
+
 const isPool = (op: Op): op is Extract<Op, { kind: 'maxPool' | 'avgPool' | 'globalAvgPool' }> =>
   op.kind === 'maxPool' || op.kind === 'avgPool' || op.kind === 'globalAvgPool';
 
@@ -87,13 +101,7 @@ export function poolsRequantizedByFile(
   const { find, union } = unionFind();
   for (const [v, a] of aliases) union(v, a.root);
   for (const op of ops) if (op.kind === 'flatten') union(op.input, op.output);
-  const fileRange = new Map<ValueId, ValueRange>();
-  for (const [v, r] of ranges) {
-    if (!r.fixed) continue;
-    const g = find(v);
-    const have = fileRange.get(g);
-    fileRange.set(g, have ? { min: Math.min(have.min, r.min), max: Math.max(have.max, r.max) } : { min: r.min, max: r.max });
-  }
+  const fileRange = groupRanges(ranges, find, (r) => r.fixed === true);
   for (const op of pools) {
     const input = fileRange.get(find(op.input));
     const output = fileRange.get(find(op.output));
@@ -119,12 +127,7 @@ export function chooseQuantParams(
     for (const v of [...opInputs(op), ...opOutputs(op)]) members.add(v);
   }
   for (const v of values.inputs) members.add(v);
-  const groupRange = new Map<ValueId, ValueRange>();
-  for (const [v, r] of ranges) {
-    const g = find(v);
-    const have = groupRange.get(g);
-    groupRange.set(g, have ? { min: Math.min(have.min, r.min), max: Math.max(have.max, r.max) } : { min: r.min, max: r.max });
-  }
+  const groupRange = groupRanges(ranges, find, () => true);
   for (const v of members) {
     const r = groupRange.get(find(v));
     if (r) values.params.set(v, paramsForRange(r));
